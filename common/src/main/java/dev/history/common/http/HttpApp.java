@@ -1,0 +1,72 @@
+package dev.history.common.http;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.HttpResponseException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds an unstarted Javalin app with what every service shares: CORS (preflight included), the one
+ * JSON error shape for every failure, {@code /health/live}, and the services' own routes.
+ */
+public final class HttpApp {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApp.class);
+
+    private HttpApp() {}
+
+    @SafeVarargs
+    public static Javalin create(HttpSettings settings, Consumer<JavalinConfig>... parts) {
+        return Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = settings.maxRequestBytes();
+            config.router.ignoreTrailingSlashes = true;
+            QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()));
+            pool.setName("http");
+            config.jetty.threadPool = pool;
+            cors(config, settings.corsOrigins());
+            errors(config);
+            config.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
+            for (Consumer<JavalinConfig> part : parts) part.accept(config);
+        });
+    }
+
+    private static void cors(JavalinConfig config, List<String> origins) {
+        config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+            if (origins.isEmpty() || origins.contains("*")) {
+                rule.anyHost();
+            } else {
+                origins.forEach(origin -> rule.allowHost(origin));
+            }
+            rule.exposeHeader("Link");
+            rule.exposeHeader("Retry-After");
+            rule.maxAge = 600;
+        }));
+    }
+
+    private static void errors(JavalinConfig config) {
+        config.routes.exception(ApiError.class, (e, ctx) -> {
+            if (e.status() == 503) {
+                Object retry = e.details().getOrDefault("retryAfterSeconds", 1);
+                ctx.header("Retry-After", String.valueOf(retry));
+            }
+            Responses.error(ctx, e.status(), e.getMessage(), e.details());
+        });
+        config.routes.exception(HttpResponseException.class, (e, ctx) ->
+                Responses.error(ctx, e.getStatus(), e.getMessage(), Map.of()));
+        config.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+            Responses.error(ctx, 500, "internal error", Map.of());
+        });
+        config.routes.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.contentType())) {
+                Responses.error(ctx, 404, "no route for " + ctx.method() + " " + ctx.path(), Map.of());
+            }
+        });
+        config.routes.error(405, ctx -> Responses.error(ctx, 405, "method not allowed", Map.of()));
+    }
+}

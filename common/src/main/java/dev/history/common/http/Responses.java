@@ -1,0 +1,26 @@
+package dev.history.common.http;
+
+import dev.history.common.Json;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Writes JSON bodies with the shared mapper (one serialiser, one error shape). */
+public final class Responses {
+    private Responses() {}
+
+    public static void json(Context ctx, int status, Object body) {
+        ctx.status(status).contentType("application/json").result(Json.write(body));
+    }
+
+    public static void rawJson(Context ctx, int status, byte[] body) {
+        ctx.status(status).contentType("application/json").result(body);
+    }
+
+    public static void error(Context ctx, int status, String message, Map<String, Object> details) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        body.put("details", details == null ? Map.of() : details);
+        json(ctx, status, body);
+    }
+}
