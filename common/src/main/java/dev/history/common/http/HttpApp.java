@@ -49,13 +49,7 @@ public final class HttpApp {
     }
 
     private static void errors(JavalinConfig config) {
-        config.routes.exception(ApiError.class, (e, ctx) -> {
-            if (e.status() == 503) {
-                Object retry = e.details().getOrDefault("retryAfterSeconds", 1);
-                ctx.header("Retry-After", String.valueOf(retry));
-            }
-            Responses.error(ctx, e.status(), e.getMessage(), e.details());
-        });
+        config.routes.exception(ApiError.class, (e, ctx) -> Responses.error(ctx, e));
         config.routes.exception(HttpResponseException.class, (e, ctx) ->
                 Responses.error(ctx, e.getStatus(), e.getMessage(), Map.of()));
         config.routes.exception(Exception.class, (e, ctx) -> {

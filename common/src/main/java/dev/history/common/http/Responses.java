@@ -17,6 +17,14 @@ public final class Responses {
         ctx.status(status).contentType("application/json").result(body);
     }
 
+    /** The one error shape; a 503 also tells the client when to retry. */
+    public static void error(Context ctx, ApiError e) {
+        if (e.status() == 503) {
+            ctx.header("Retry-After", String.valueOf(e.details().getOrDefault("retryAfterSeconds", 1)));
+        }
+        error(ctx, e.status(), e.getMessage(), e.details());
+    }
+
     public static void error(Context ctx, int status, String message, Map<String, Object> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);

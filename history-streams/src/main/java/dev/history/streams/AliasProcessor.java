@@ -1,0 +1,41 @@
+package dev.history.streams;
+
+import dev.history.common.CustomerProfile;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the alias → profile directory. The first profile to claim an alias keeps it until it releases
+ * it; a competing claim is refused here (the API already answers 409 when it sees the conflict, this
+ * settles the race between two concurrent writers deterministically).
+ */
+final class AliasProcessor implements Processor<String, AliasChange, Void, Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(AliasProcessor.class);
+
+    private KeyValueStore<String, CustomerProfile> aliases;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.aliases = context.getStateStore(StoreNames.ALIASES);
+    }
+
+    @Override
+    public void process(Record<String, AliasChange> record) {
+        String alias = record.key();
+        AliasChange change = record.value();
+        if (alias == null || change == null) return;
+        CustomerProfile owner = aliases.get(alias);
+        boolean ownedByChanger = owner != null && owner.username().equals(change.username());
+        if (AliasChange.RELEASE.equals(change.op())) {
+            if (ownedByChanger) aliases.delete(alias);
+        } else if (owner == null || ownedByChanger) {
+            aliases.put(alias, change.profile());
+        } else {
+            LOG.warn("alias {} already belongs to {}; claim by {} refused", alias, owner.username(), change.username());
+        }
+    }
+}

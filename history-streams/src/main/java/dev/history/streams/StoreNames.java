@@ -1,0 +1,15 @@
+package dev.history.streams;
+
+/** Names of the state stores, shared by the topology and the query side. */
+public final class StoreNames {
+    /** Event JSON by {@link TimelineKeys} event key. */
+    public static final String TIMELINE = "timeline";
+    /** (username, event id) → order bytes: remembers every id in a timeline. */
+    public static final String TIMELINE_IDS = "timeline-ids";
+    /** username → current profile (to know which aliases a change releases). */
+    public static final String PROFILES = "profiles";
+    /** alias key ({@code ani:…}, {@code email:…}, {@code psid:…}) → owning profile; partitioned by alias. */
+    public static final String ALIASES = "aliases";
+
+    private StoreNames() {}
+}

@@ -1,0 +1,27 @@
+package dev.history.streams;
+
+import java.util.List;
+
+/**
+ * One page of a timeline: event JSON documents oldest first, and the cursor of the next older page
+ * (null when there is none).
+ */
+public record TimelinePage(List<byte[]> events, String olderCursor) {
+
+    /** The events as the bare JSON array widgets expect, without re-serialising them. */
+    public byte[] toJsonArray() {
+        int size = 2 + Math.max(0, events.size() - 1);
+        for (byte[] event : events) size += event.length;
+        byte[] out = new byte[size];
+        int pos = 0;
+        out[pos++] = '[';
+        for (int i = 0; i < events.size(); i++) {
+            if (i > 0) out[pos++] = ',';
+            byte[] event = events.get(i);
+            System.arraycopy(event, 0, out, pos, event.length);
+            pos += event.length;
+        }
+        out[pos] = ']';
+        return out;
+    }
+}

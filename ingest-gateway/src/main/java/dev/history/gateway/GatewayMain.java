@@ -1,0 +1,39 @@
+package dev.history.gateway;
+
+import dev.history.common.Env;
+import dev.history.common.KafkaHealth;
+import dev.history.common.http.HttpApp;
+import dev.history.common.http.Readiness;
+import io.javalin.Javalin;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs the ingest gateway alone against {@code KAFKA_BOOTSTRAP_SERVERS}: config, producer, HTTP, shutdown. */
+public final class GatewayMain {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayMain.class);
+
+    private GatewayMain() {}
+
+    public static void main(String[] args) {
+        GatewayConfig config = GatewayConfig.from(Env.system());
+        LOG.info("starting ingest-gateway: {}", config);
+        config.kafka().ensureTopics(config.kafka().topics().definitions(
+                config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
+        Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("ingest-gateway"));
+        KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
+        Javalin app = HttpApp.create(config.http(),
+                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())),
+                Readiness.route(Map.of("kafka", health::topicsReachable)));
+        app.start(config.http().port());
+        LOG.info("ingest-gateway ready on http://localhost:{}", app.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            producer.close();
+            health.close();
+        }, "shutdown"));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.history.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.history.common.HistoryCommand;
+import dev.history.common.http.ApiError;
+import dev.history.common.http.Responses;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The write side of the history contract: {@code POST /history}, {@code POST /history/batch} and
+ * {@code DELETE /history}. Every answer waits for the broker's acknowledgement, so a 200 is durable.
+ */
+public final class GatewayRoutes implements Consumer<JavalinConfig> {
+    private final GatewayConfig config;
+    private final EventParser parser;
+    private final HistoryWriter writer;
+
+    public GatewayRoutes(GatewayConfig config, HistoryWriter writer) {
+        this.config = config;
+        this.parser = new EventParser(config.sources());
+        this.writer = writer;
+    }
+
+    @Override
+    public void accept(JavalinConfig javalin) {
+        javalin.routes.post("/history", this::add);
+        javalin.routes.post("/history/batch", this::addBatch);
+        javalin.routes.delete("/history", this::reset);
+    }
+
+    private void add(Context ctx) {
+        HistoryCommand command = parser.parse(RequestBodies.fields(ctx, config.maxEventBytes()), idempotencyKey(ctx));
+        ctx.future(() -> writer.send(command).handle((metadata, error) -> {
+            if (error != null) Responses.error(ctx, KafkaFailures.toApiError(error));
+            else Responses.json(ctx, 200, Map.of("id", command.event().id()));
+            return null;
+        }));
+    }
+
+    /** Each item is validated and written on its own: one bad item does not stop the others. */
+    private void addBatch(Context ctx) {
+        RequestBodies.kind(ctx, false);
+        JsonNode items = RequestBodies.json(ctx.bodyAsBytes());
+        if (!items.isArray()) throw new ApiError(400, "body must be a JSON array of events", Map.of("field", "body"));
+        if (items.isEmpty()) throw new ApiError(400, "batch is empty", Map.of("field", "body"));
+        if (items.size() > config.batchMaxItems()) {
+            throw new ApiError(413, "batch has " + items.size() + " events; the limit is " + config.batchMaxItems(),
+                    Map.of("limit", config.batchMaxItems()));
+        }
+        String key = idempotencyKey(ctx);
+        List<CompletableFuture<Map<String, Object>>> results = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            results.add(addItem(items.get(i), key == null ? null : key + "#" + i));
+        }
+        ctx.future(() -> CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            List<Map<String, Object>> body = results.stream().map(CompletableFuture::join).toList();
+            boolean anyStored = body.stream().anyMatch(r -> r.containsKey("id"));
+            boolean anyUnavailable = body.stream().anyMatch(r -> Integer.valueOf(503).equals(r.get("status")));
+            if (!anyStored && anyUnavailable) {
+                Responses.error(ctx, new ApiError(503, "no event stored: Kafka unavailable; retry the batch",
+                        Map.of("retryAfterSeconds", 1)));
+            } else {
+                Responses.json(ctx, 200, body);
+            }
+        }));
+    }
+
+    private CompletableFuture<Map<String, Object>> addItem(JsonNode item, String idempotencyKey) {
+        try {
+            if (!item.isObject()) throw new ApiError(400, "each batch item must be a JSON object", Map.of("field", "body"));
+            HistoryCommand command = parser.parse(EventFields.of(item), idempotencyKey);
+            return writer.send(command)
+                    .thenApply(metadata -> Map.<String, Object>of("id", command.event().id()))
+                    .exceptionally(error -> itemError(KafkaFailures.toApiError(error)));
+        } catch (ApiError e) {
+            return CompletableFuture.completedFuture(itemError(e));
+        }
+    }
+
+    private static Map<String, Object> itemError(ApiError e) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("error", e.getMessage());
+        result.put("details", e.details());
+        result.put("status", e.status());
+        return result;
+    }
+
+    /** Clears a timeline by writing a reset command, so replaying the topic reproduces the clear. */
+    private void reset(Context ctx) {
+        String username = ctx.queryParam("username") != null && ctx.body().isEmpty()
+                ? EventParser.username(name -> "username".equals(name) ? ctx.queryParam("username") : null)
+                : EventParser.username(RequestBodies.fields(ctx, config.maxEventBytes()));
+        ctx.future(() -> writer.send(HistoryCommand.reset(username, "gateway")).handle((metadata, error) -> {
+            if (error != null) Responses.error(ctx, KafkaFailures.toApiError(error));
+            else Responses.json(ctx, 200, Map.of("username", username, "cleared", true));
+            return null;
+        }));
+    }
+
+    private static String idempotencyKey(Context ctx) {
+        String key = ctx.header("Idempotency-Key");
+        if (key == null || key.isBlank()) return null;
+        if (key.length() > 255) throw ApiError.badField("Idempotency-Key", "Idempotency-Key is longer than 255 characters");
+        return key.trim();
+    }
+}
