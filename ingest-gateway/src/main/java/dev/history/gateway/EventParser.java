@@ -5,6 +5,8 @@ import dev.history.common.HistoryEvent;
 import dev.history.common.Ids;
 import dev.history.common.Timestamps;
 import dev.history.common.http.ApiError;
+import dev.history.common.http.Fields;
+import dev.history.common.http.RequestBodies;
 import java.util.Locale;
 import java.util.Set;
 
@@ -28,7 +30,7 @@ final class EventParser {
     /**
      * @param idempotencyKey the request's Idempotency-Key (for a batch, already made unique per item), or null
      */
-    HistoryCommand parse(EventFields fields, String idempotencyKey) {
+    HistoryCommand parse(Fields fields, String idempotencyKey) {
         String username = username(fields);
         String source = required(fields, "source").toLowerCase(Locale.ROOT);
         if (!sources.contains(source)) {
@@ -51,7 +53,7 @@ final class EventParser {
         return HistoryCommand.add(username, event, "gateway");
     }
 
-    static String username(EventFields fields) {
+    static String username(Fields fields) {
         String username = required(fields, "username").trim();
         if (username.isEmpty()) throw ApiError.badField("username", "username is required");
         if (username.length() > MAX_USERNAME) {
@@ -60,7 +62,7 @@ final class EventParser {
         return username;
     }
 
-    private static String id(EventFields fields, String username, String idempotencyKey) {
+    private static String id(Fields fields, String username, String idempotencyKey) {
         String id = fields.text("id");
         if (id != null) {
             if (!Ids.isValidClientId(id)) {
@@ -71,7 +73,7 @@ final class EventParser {
         return idempotencyKey == null ? Ids.next() : Ids.stable(username, idempotencyKey);
     }
 
-    private static String timestamp(EventFields fields) {
+    private static String timestamp(Fields fields) {
         String text = fields.text("timestamp");
         if (text == null) return Timestamps.now();
         try {
@@ -81,7 +83,7 @@ final class EventParser {
         }
     }
 
-    private static int level(EventFields fields) {
+    private static int level(Fields fields) {
         String text = fields.text("level");
         if (text == null) return 1;
         return switch (text.trim()) {
@@ -91,13 +93,13 @@ final class EventParser {
         };
     }
 
-    private static String required(EventFields fields, String name) {
+    private static String required(Fields fields, String name) {
         String value = fields.text(name);
         if (value == null || value.isBlank()) throw ApiError.badField(name, name + " is required");
         return value;
     }
 
-    private static String optional(EventFields fields, String name, int maxLength) {
+    private static String optional(Fields fields, String name, int maxLength) {
         String value = fields.text(name);
         if (value != null && value.length() > maxLength) {
             throw ApiError.badField(name, name + " is longer than " + maxLength + " characters");

@@ -3,6 +3,8 @@ package dev.history.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.HistoryCommand;
 import dev.history.common.http.ApiError;
+import dev.history.common.http.Fields;
+import dev.history.common.http.RequestBodies;
 import dev.history.common.http.Responses;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -75,7 +77,7 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
     private CompletableFuture<Map<String, Object>> addItem(JsonNode item, String idempotencyKey) {
         try {
             if (!item.isObject()) throw new ApiError(400, "each batch item must be a JSON object", Map.of("field", "body"));
-            HistoryCommand command = parser.parse(EventFields.of(item), idempotencyKey);
+            HistoryCommand command = parser.parse(Fields.of(item), idempotencyKey);
             return writer.send(command)
                     .thenApply(metadata -> Map.<String, Object>of("id", command.event().id()))
                     .exceptionally(error -> itemError(KafkaFailures.toApiError(error)));

@@ -1,22 +1,21 @@
-package dev.history.gateway;
+package dev.history.common.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Json;
-import dev.history.common.http.ApiError;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 
 /** Reads request bodies: JSON or form-urlencoded, size-checked, with one error per kind of bad input. */
-final class RequestBodies {
+public final class RequestBodies {
     private RequestBodies() {}
 
-    enum Kind { JSON, FORM }
+    public enum Kind { JSON, FORM }
 
     /** The body's kind from Content-Type; a missing type is read as JSON (many HTTP nodes omit it). */
-    static Kind kind(Context ctx, boolean formAllowed) {
+    public static Kind kind(Context ctx, boolean formAllowed) {
         String type = ctx.contentType();
         String mime = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (mime.isEmpty() || mime.equals("application/json") || mime.endsWith("+json")) return Kind.JSON;
@@ -25,7 +24,7 @@ final class RequestBodies {
                 + (formAllowed ? " or application/x-www-form-urlencoded" : ""), Map.of("field", "Content-Type"));
     }
 
-    static byte[] bytes(Context ctx, int maxBytes) {
+    public static byte[] bytes(Context ctx, int maxBytes) {
         byte[] body = ctx.bodyAsBytes();
         if (body.length > maxBytes) {
             throw new ApiError(413, "body is " + body.length + " bytes; the limit is " + maxBytes, Map.of("limit", maxBytes));
@@ -33,7 +32,7 @@ final class RequestBodies {
         return body;
     }
 
-    static JsonNode json(byte[] body) {
+    public static JsonNode json(byte[] body) {
         if (body.length == 0) throw new ApiError(400, "body is empty; send a JSON object", Map.of("field", "body"));
         try {
             return Json.MAPPER.readTree(body);
@@ -47,16 +46,16 @@ final class RequestBodies {
         }
     }
 
-    static JsonNode jsonObject(byte[] body) {
+    public static JsonNode jsonObject(byte[] body) {
         JsonNode node = json(body);
         if (!node.isObject()) throw new ApiError(400, "body must be a JSON object", Map.of("field", "body"));
         return node;
     }
 
-    /** The event fields of a single-object request, JSON or form. */
-    static EventFields fields(Context ctx, int maxBytes) {
+    /** The fields of a single-object request, JSON or form. */
+    public static Fields fields(Context ctx, int maxBytes) {
         Kind kind = kind(ctx, true);
         byte[] body = bytes(ctx, maxBytes);
-        return kind == Kind.JSON ? EventFields.of(jsonObject(body)) : EventFields.of(ctx.formParamMap());
+        return kind == Kind.JSON ? Fields.of(jsonObject(body)) : Fields.of(ctx.formParamMap());
     }
 }

@@ -1,21 +1,20 @@
-package dev.history.gateway;
+package dev.history.common.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.history.common.http.ApiError;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The fields of one submitted event, whether it came as a JSON object or as a form. Low-code HTTP
+ * The fields of one submitted object, whether it came as a JSON object or as a form. Low-code HTTP
  * nodes send numbers as strings and vice versa, so scalars are read as text; objects, arrays and
  * booleans where text is expected are rejected naming the field.
  */
-interface EventFields {
+public interface Fields {
 
     /** The field as text, or null when absent, null or empty. */
     String text(String name);
 
-    static EventFields of(JsonNode object) {
+    static Fields of(JsonNode object) {
         return name -> {
             JsonNode node = object.get(name);
             if (node == null || node.isNull()) return null;
@@ -27,7 +26,7 @@ interface EventFields {
         };
     }
 
-    static EventFields of(Map<String, List<String>> form) {
+    static Fields of(Map<String, List<String>> form) {
         return name -> {
             List<String> values = form.get(name);
             if (values == null || values.isEmpty() || values.get(0).isEmpty()) return null;

@@ -1,0 +1,162 @@
+package dev.history.query;
+
+import dev.history.common.Aliases;
+import dev.history.common.CustomerProfile;
+import dev.history.common.Json;
+import dev.history.common.Timestamps;
+import dev.history.common.http.ApiError;
+import dev.history.common.http.Fields;
+import dev.history.common.http.RequestBodies;
+import dev.history.common.http.Responses;
+import dev.history.streams.StoreNames;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The customer directory: {@code GET /getuserdata?ani|email|psid} answers from the alias store (on the
+ * instance owning the alias); {@code POST|PUT /userdata} upserts a profile through the compacted
+ * profiles topic after checking that no other customer holds its aliases (409). It lives beside the
+ * state because that check needs the directory.
+ */
+final class DirectoryRoutes implements Consumer<JavalinConfig> {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectoryRoutes.class);
+    private static final List<String> KINDS = List.of(Aliases.ANI, Aliases.EMAIL, Aliases.PSID);
+    private static final int MAX_FIELD = 256;
+
+    private final KeyLocator locator;
+    private final Forwarder forwarder;
+    private final Producer<String, byte[]> producer;
+    private final String profilesTopic;
+
+    DirectoryRoutes(KeyLocator locator, Forwarder forwarder, Producer<String, byte[]> producer, String profilesTopic) {
+        this.locator = locator;
+        this.forwarder = forwarder;
+        this.producer = producer;
+        this.profilesTopic = profilesTopic;
+    }
+
+    @Override
+    public void accept(JavalinConfig config) {
+        config.routes.get("/getuserdata", this::lookup);
+        config.routes.post("/userdata", this::upsert);
+        config.routes.put("/userdata", this::upsert);
+        config.routes.delete("/userdata", this::remove);
+    }
+
+    private void lookup(Context ctx) {
+        String kind = KINDS.stream().filter(k -> ctx.queryParam(k) != null && !ctx.queryParam(k).isBlank())
+                .findFirst()
+                .orElseThrow(() -> ApiError.badField("ani", "give one of ani, email or psid"));
+        String alias = Aliases.key(kind, ctx.queryParam(kind));
+        if (alias == null) throw ApiError.badField(kind, kind + " is empty");
+        Placement placement = locator.locate(StoreNames.ALIASES, alias);
+        if (!placement.isLocal()) {
+            forwarder.forward(ctx, placement.remote());
+            return;
+        }
+        CustomerProfile profile = aliasOwner(placement.partition(), alias);
+        if (profile == null) {
+            throw new ApiError(404, "no customer with " + kind + " " + ctx.queryParam(kind), Map.of("field", kind));
+        }
+        Responses.json(ctx, 200, profile);
+    }
+
+    private void upsert(Context ctx) {
+        Fields fields = RequestBodies.fields(ctx, 16 * 1024);
+        String username = required(fields, "username");
+        CustomerProfile profile = new CustomerProfile(username,
+                optional(fields, "name"), optional(fields, "ani"), email(fields), optional(fields, "psid"),
+                optional(fields, "msisdn"), optional(fields, "preferredChannel"), Timestamps.now());
+        Aliases.of(profile).forEach((kind, alias) -> {
+            String owner = owner(alias, kind, kindValue(profile, kind));
+            if (owner != null && !owner.equals(username)) {
+                throw new ApiError(409, kind + " " + kindValue(profile, kind) + " already belongs to another customer",
+                        Map.of("field", kind));
+            }
+        });
+        send(ctx, username, Json.write(profile), profile);
+    }
+
+    private void remove(Context ctx) {
+        String username = required(RequestBodies.fields(ctx, 16 * 1024), "username");
+        send(ctx, username, null, Map.of("username", username, "deleted", true));
+    }
+
+    private void send(Context ctx, String username, byte[] value, Object answer) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            producer.send(new ProducerRecord<>(profilesTopic, username, value), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
+                    Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
+                } else {
+                    LOG.info("profile {} key={} topic={} partition={} offset={}", value == null ? "deleted" : "stored",
+                            username, profilesTopic, metadata.partition(), metadata.offset());
+                    Responses.json(ctx, 200, answer);
+                }
+                done.complete(null);
+            });
+        } catch (RuntimeException e) {
+            throw ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1);
+        }
+        ctx.future(() -> done);
+    }
+
+    /** Who holds this alias now, asking the owning instance when it is not this one. */
+    private String owner(String alias, String kind, String value) {
+        Placement placement = locator.locate(StoreNames.ALIASES, alias);
+        if (placement.isLocal()) {
+            CustomerProfile current = aliasOwner(placement.partition(), alias);
+            return current == null ? null : current.username();
+        }
+        HttpResponse<byte[]> answer = forwarder.get(placement.remote(),
+                "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
+        if (answer.statusCode() == 404) return null;
+        if (answer.statusCode() != 200) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
+        return Json.read(answer.body(), CustomerProfile.class).username();
+    }
+
+    private CustomerProfile aliasOwner(int partition, String alias) {
+        return locator.read(StoreNames.ALIASES, QueryableStoreTypes.<String, CustomerProfile>keyValueStore(), partition,
+                store -> store.get(alias));
+    }
+
+    private static String kindValue(CustomerProfile profile, String kind) {
+        return switch (kind) {
+            case Aliases.ANI -> profile.ani();
+            case Aliases.EMAIL -> profile.email();
+            default -> profile.psid();
+        };
+    }
+
+    private static String required(Fields fields, String name) {
+        String value = optional(fields, name);
+        if (value == null) throw ApiError.badField(name, name + " is required");
+        return value;
+    }
+
+    private static String optional(Fields fields, String name) {
+        String value = fields.text(name);
+        if (value == null || value.isBlank()) return null;
+        if (value.length() > MAX_FIELD) throw ApiError.badField(name, name + " is longer than " + MAX_FIELD + " characters");
+        return value.trim();
+    }
+
+    private static String email(Fields fields) {
+        String email = optional(fields, "email");
+        if (email != null && !email.matches("[^@\\s]+@[^@\\s]+")) throw ApiError.badField("email", "email is not an e-mail address");
+        return email;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.history.query;
+
+import dev.history.common.http.ApiError;
+import dev.history.common.http.Responses;
+import io.javalin.http.Context;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a read to the instance that owns its key and relays the answer. A forwarded request carries
+ * {@link #HOP_HEADER}; an instance that receives one for a key it does not own answers 503 instead of
+ * forwarding again, so two instances with different views of ownership cannot bounce a request forever.
+ */
+final class Forwarder {
+    static final String HOP_HEADER = "X-History-Forwarded";
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+
+    private final HttpClient client = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+
+    static boolean wasForwarded(Context ctx) {
+        return ctx.header(HOP_HEADER) != null;
+    }
+
+    /** Relays status, body and the paging/retry headers of the owner's answer. */
+    void forward(Context ctx, HostInfo owner) {
+        if (wasForwarded(ctx)) throw KeyLocator.moving();
+        String query = ctx.queryString();
+        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + ctx.path() + (query == null ? "" : "?" + query));
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header(HOP_HEADER, "1").GET().build();
+        CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        ctx.future(() -> response.handle((answer, error) -> {
+            if (error != null) {
+                LOG.warn("forwarding {} to owner {} failed: {}", uri, owner, error.toString());
+                Responses.error(ctx, ApiError.unavailable("the instance owning this customer is unreachable", 1));
+                return null;
+            }
+            ctx.status(answer.statusCode()).result(answer.body());
+            answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+            answer.headers().firstValue("Link").ifPresent(v -> ctx.header("Link", v));
+            answer.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+            return null;
+        }));
+    }
+
+    /** A blocking GET to the owner, for checks made while handling a write. */
+    HttpResponse<byte[]> get(HostInfo owner, String pathAndQuery) {
+        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header(HOP_HEADER, "1").GET().build();
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.unavailable("interrupted", 1);
+        } catch (Exception e) {
+            LOG.warn("GET {} on owner {} failed: {}", pathAndQuery, owner, e.toString());
+            throw ApiError.unavailable("the instance owning this alias is unreachable", 1);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.history.query;
+
+import dev.history.common.Env;
+import dev.history.common.http.HttpApp;
+import io.javalin.Javalin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs history-streams with its query-api against {@code KAFKA_BOOTSTRAP_SERVERS}. */
+public final class StreamsMain {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsMain.class);
+
+    private StreamsMain() {}
+
+    public static void main(String[] args) {
+        StreamsServiceConfig config = StreamsServiceConfig.from(Env.system());
+        LOG.info("starting history-streams: {}", config);
+        StreamsService service = StreamsService.start(config);
+        Javalin app = HttpApp.create(config.http(), service.routes(), service.readiness()).start(config.http().port());
+        LOG.info("history-streams query-api listening on http://localhost:{} (application.server {})",
+                app.port(), config.applicationServer());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            service.close();
+        }, "shutdown"));
+    }
+}

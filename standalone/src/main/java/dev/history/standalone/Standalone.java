@@ -1,0 +1,118 @@
+package dev.history.standalone;
+
+import dev.history.common.Env;
+import dev.history.common.KafkaHealth;
+import dev.history.common.http.HttpApp;
+import dev.history.common.http.Readiness;
+import dev.history.gateway.GatewayConfig;
+import dev.history.gateway.GatewayRoutes;
+import dev.history.gateway.HistoryWriter;
+import dev.history.kafka.EmbeddedKafka;
+import dev.history.query.StreamsService;
+import dev.history.query.StreamsServiceConfig;
+import io.javalin.Javalin;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every service in one JVM, all routes on one HTTP port, on an embedded broker (or on
+ * {@code KAFKA_BOOTSTRAP_SERVERS}). Started by {@link StandaloneMain}, and by tests on a temporary
+ * {@code DATA_DIR}.
+ */
+public final class Standalone implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final String bootstrapServers;
+    private final Javalin app;
+    private final StreamsService streams;
+
+    private Standalone(Env env) {
+        StandaloneConfig config = StandaloneConfig.from(env);
+        try {
+            EmbeddedKafka kafka = config.externalBootstrap() == null
+                    ? EmbeddedKafka.start(config.dataDir(), config.kafkaPort()) : null;
+            if (kafka != null) resources.add(kafka);
+            bootstrapServers = kafka != null ? kafka.bootstrapServers() : config.externalBootstrap();
+            Env effective = env.with(Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                    "DATA_DIR", config.dataDir().toString()));
+            GatewayConfig gateway = GatewayConfig.from(effective);
+            StreamsServiceConfig streamsConfig = StreamsServiceConfig.from(effective);
+            LOG.info("standalone settings: {} / {}", gateway, streamsConfig);
+
+            streams = StreamsService.start(streamsConfig);
+            resources.add(0, streams);
+            Producer<String, byte[]> producer = new KafkaProducer<>(gateway.kafka().producer("ingest-gateway"));
+            resources.add(0, producer);
+            KafkaHealth health = new KafkaHealth(gateway.kafka(), List.of(
+                    gateway.kafka().topics().historyEvents(), gateway.kafka().topics().customerProfiles()));
+            resources.add(0, health);
+
+            Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+            checks.put("kafka", health::topicsReachable);
+            checks.put("streams", streams::isRunning);
+            app = HttpApp.create(gateway.http(),
+                    new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
+                    streams.routes(),
+                    Readiness.route(checks));
+            app.start(gateway.http().port());
+            resources.add(0, app::stop);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static Standalone start(Env env) {
+        return new Standalone(env);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public boolean isReady() {
+        return streams.isRunning();
+    }
+
+    /** Blocks until the Streams state is queryable (what {@code /health/ready} reports). */
+    public Standalone awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isReady()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("not ready after " + timeout);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return this;
+    }
+
+    /** Stops HTTP first, then the services, then the broker (reverse order of start). */
+    @Override
+    public void close() {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}: {}", resource, e.toString());
+            }
+        }
+        resources.clear();
+    }
+}
