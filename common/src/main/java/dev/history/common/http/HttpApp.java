@@ -56,8 +56,10 @@ public final class HttpApp {
             LOG.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             Responses.error(ctx, 500, "internal error", Map.of());
         });
+        // Error handlers also run after our own 404 answers (unknown customer): keep those, fill in the rest.
         config.routes.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty() || !"application/json".equals(ctx.contentType())) {
+            String type = ctx.res().getContentType();
+            if (type == null || !type.startsWith("application/json")) {
                 Responses.error(ctx, 404, "no route for " + ctx.method() + " " + ctx.path(), Map.of());
             }
         });
