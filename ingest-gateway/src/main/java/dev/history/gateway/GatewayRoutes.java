@@ -49,7 +49,7 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
     /** Each item is validated and written on its own: one bad item does not stop the others. */
     private void addBatch(Context ctx) {
         RequestBodies.kind(ctx, false);
-        JsonNode items = RequestBodies.json(ctx.bodyAsBytes());
+        JsonNode items = RequestBodies.json(RequestBodies.bytes(ctx, config.http().maxRequestBytes()));
         if (!items.isArray()) throw new ApiError(400, "body must be a JSON array of events", Map.of("field", "body"));
         if (items.isEmpty()) throw new ApiError(400, "batch is empty", Map.of("field", "body"));
         if (items.size() > config.batchMaxItems()) {

@@ -24,12 +24,16 @@ public final class RequestBodies {
                 + (formAllowed ? " or application/x-www-form-urlencoded" : ""), Map.of("field", "Content-Type"));
     }
 
-    public static byte[] bytes(Context ctx, int maxBytes) {
+    /** The body, refused with 413 before it is read when its declared length is already too large. */
+    public static byte[] bytes(Context ctx, long maxBytes) {
+        if (ctx.contentLength() > maxBytes) throw tooLarge(ctx.contentLength(), maxBytes);
         byte[] body = ctx.bodyAsBytes();
-        if (body.length > maxBytes) {
-            throw new ApiError(413, "body is " + body.length + " bytes; the limit is " + maxBytes, Map.of("limit", maxBytes));
-        }
+        if (body.length > maxBytes) throw tooLarge(body.length, maxBytes);
         return body;
+    }
+
+    private static ApiError tooLarge(long size, long maxBytes) {
+        return new ApiError(413, "body is " + size + " bytes; the limit is " + maxBytes, Map.of("limit", maxBytes));
     }
 
     public static JsonNode json(byte[] body) {
@@ -53,7 +57,7 @@ public final class RequestBodies {
     }
 
     /** The fields of a single-object request, JSON or form. */
-    public static Fields fields(Context ctx, int maxBytes) {
+    public static Fields fields(Context ctx, long maxBytes) {
         Kind kind = kind(ctx, true);
         byte[] body = bytes(ctx, maxBytes);
         return kind == Kind.JSON ? Fields.of(jsonObject(body)) : Fields.of(ctx.formParamMap());
