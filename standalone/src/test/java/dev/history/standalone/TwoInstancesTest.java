@@ -1,0 +1,136 @@
+package dev.history.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.history.common.Env;
+import dev.history.common.http.HttpApp;
+import dev.history.gateway.GatewayConfig;
+import dev.history.gateway.GatewayRoutes;
+import dev.history.gateway.HistoryWriter;
+import dev.history.query.StreamsService;
+import dev.history.query.StreamsServiceConfig;
+import io.javalin.Javalin;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two history-streams instances share the partitions of one application: every customer's timeline
+ * is correct and complete whichever instance is asked, and while the second instance joins, answers
+ * are either correct or 503 + Retry-After, never a wrong (empty or partial) array.
+ */
+class TwoInstancesTest {
+    private static final int CUSTOMERS = 1000;
+    private static final int EVENTS_EACH = 3;
+
+    @Test
+    void everyTimelineIsCompleteFromEitherInstance() throws Exception {
+        Map<String, String> env = new HashMap<>(TestSystems.env("two-instances"));
+        env.put("TOPIC_PARTITIONS", "12");
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            TestHttp gateway = startGateway(env, resources);
+            Map<String, List<String>> expected = writeCustomers(gateway);
+
+            TestHttp first = startStreams(env, "a", resources);
+            awaitAll(first, expected);
+
+            AtomicBoolean joining = new AtomicBoolean(true);
+            AtomicInteger wrongAnswers = new AtomicInteger();
+            AtomicInteger unavailable = new AtomicInteger();
+            Thread reader = new Thread(() -> {
+                while (joining.get()) {
+                    for (int c = 0; c < 50 && joining.get(); c++) {
+                        TestHttp.Response response = first.get("/history?username=c" + c);
+                        if (response.status() == 503 && "1".equals(response.header("Retry-After"))) unavailable.incrementAndGet();
+                        else if (response.status() != 200 || !ids(response.json()).equals(expected.get("c" + c))) {
+                            wrongAnswers.incrementAndGet();
+                        }
+                    }
+                }
+            });
+            reader.start();
+            TestHttp second = startStreams(env, "b", resources);
+            awaitAll(second, expected);
+            joining.set(false);
+            reader.join();
+            assertThat(wrongAnswers.get()).as("wrong answers during the rebalance (503s: %d)", unavailable.get()).isZero();
+
+            for (Map.Entry<String, List<String>> customer : expected.entrySet()) {
+                assertThat(ids(first.get("/history?username=" + customer.getKey()).json()))
+                        .as("%s via a", customer.getKey()).isEqualTo(customer.getValue());
+                assertThat(ids(second.get("/history?username=" + customer.getKey()).json()))
+                        .as("%s via b", customer.getKey()).isEqualTo(customer.getValue());
+            }
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) resources.get(i).close();
+        }
+    }
+
+    private static TestHttp startGateway(Map<String, String> env, List<AutoCloseable> resources) {
+        GatewayConfig config = GatewayConfig.from(Env.of(env));
+        config.kafka().ensureTopics(config.kafka().topics().definitions(12, (short) 1, 1));
+        Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("test-gateway"));
+        resources.add(producer);
+        Javalin app = HttpApp.create(config.http(),
+                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents()))).start(0);
+        resources.add(app::stop);
+        return new TestHttp(app.port());
+    }
+
+    private static TestHttp startStreams(Map<String, String> env, String name, List<AutoCloseable> resources) {
+        int port = TestSystems.freePort();
+        StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(env).with(Map.of(
+                "HTTP_PORT", Integer.toString(port),
+                "STATE_DIR", TestSystems.tempDir("streams-" + name).toString())));
+        StreamsService service = StreamsService.start(config);
+        resources.add(service);
+        Javalin app = HttpApp.create(config.http(), service.routes(), service.readiness()).start(port);
+        resources.add(app::stop);
+        return new TestHttp(port);
+    }
+
+    /** Writes every customer's events through the batch endpoint; returns the ids each timeline must show, in order. */
+    private static Map<String, List<String>> writeCustomers(TestHttp gateway) {
+        Map<String, List<String>> expected = new HashMap<>();
+        for (int round = 0; round < EVENTS_EACH; round++) {
+            for (int start = 0; start < CUSTOMERS; start += 100) {
+                StringBuilder batch = new StringBuilder("[");
+                for (int c = start; c < start + 100; c++) {
+                    if (c > start) batch.append(',');
+                    batch.append("{\"username\":\"c%d\",\"source\":\"ivr\",\"note\":\"%d\",\"timestamp\":\"2026-03-01T10:00:0%dZ\"}"
+                            .formatted(c, round, round));
+                }
+                JsonNode results = gateway.postJson("/history/batch", batch.append(']').toString()).json();
+                for (int i = 0; i < 100; i++) {
+                    expected.computeIfAbsent("c" + (start + i), k -> new ArrayList<>()).add(results.get(i).get("id").asText());
+                }
+            }
+        }
+        return expected;
+    }
+
+    private static void awaitAll(TestHttp instance, Map<String, List<String>> expected) {
+        TestSystems.await("every customer complete", Duration.ofSeconds(90), () -> {
+            for (int c = CUSTOMERS - 1; c >= 0; c -= 97) {
+                TestHttp.Response response = instance.get("/history?username=c" + c);
+                if (response.status() != 200 || !ids(response.json()).equals(expected.get("c" + c))) return false;
+            }
+            return true;
+        });
+    }
+
+    private static List<String> ids(JsonNode timeline) {
+        List<String> ids = new ArrayList<>();
+        timeline.forEach(event -> ids.add(event.get("id").asText()));
+        return ids;
+    }
+}
