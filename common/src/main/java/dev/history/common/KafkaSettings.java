@@ -109,11 +109,28 @@ public record KafkaSettings(
             }
             missing.forEach(t -> LOG.info("created topic {} partitions={} replication={} configs={}",
                     t.name(), t.numPartitions(), t.replicationFactor(), t.configs()));
+            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topics on " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** New partitions take a moment to get leaders; the first sends would otherwise wait on metadata. */
+    private void awaitLeaders(Admin admin, List<String> names) throws InterruptedException {
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                boolean ready = admin.describeTopics(names).allTopicNames().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                        .values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) return;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.debug("waiting for leaders of {}: {}", names, e.toString());
+            }
+            Thread.sleep(50);
         }
     }
 

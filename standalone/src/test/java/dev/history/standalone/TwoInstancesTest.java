@@ -109,13 +109,24 @@ class TwoInstancesTest {
                     batch.append("{\"username\":\"c%d\",\"source\":\"ivr\",\"note\":\"%d\",\"timestamp\":\"2026-03-01T10:00:0%dZ\"}"
                             .formatted(c, round, round));
                 }
-                JsonNode results = gateway.postJson("/history/batch", batch.append(']').toString()).json();
+                JsonNode results = postUntilStored(gateway, batch.append(']').toString(), "r" + round + "-" + start);
                 for (int i = 0; i < 100; i++) {
                     expected.computeIfAbsent("c" + (start + i), k -> new ArrayList<>()).add(results.get(i).get("id").asText());
                 }
             }
         }
         return expected;
+    }
+
+    /** Like a real client: retries a batch (same Idempotency-Key, so no duplicates) until every item is stored. */
+    private static JsonNode postUntilStored(TestHttp gateway, String batch, String key) {
+        for (int attempt = 1; ; attempt++) {
+            TestHttp.Response response = gateway.postJson("/history/batch", batch, "Idempotency-Key", key);
+            boolean allStored = response.status() == 200;
+            if (allStored) for (JsonNode item : response.json()) allStored &= item.has("id");
+            if (allStored) return response.json();
+            if (attempt == 5) throw new AssertionError("batch not stored after 5 attempts: " + response.body());
+        }
     }
 
     private static void awaitAll(TestHttp instance, Map<String, List<String>> expected) {
