@@ -57,6 +57,8 @@ public final class FulfillmentService implements AutoCloseable {
                 .forEach(topics::add);
         kafka.ensureTopics(topics);
         producer = new KafkaProducer<>(kafka.producer("fulfillment"));
+        // Learn every partition now, so the first accepted request does not wait for metadata.
+        for (NewTopic topic : topics) producer.partitionsFor(topic.name());
         writer = new OutcomeWriter(producer, config.topics(), kafka.topics().historyEvents());
         view = new StatusView(kafka, config.topics().status());
         view.start();
