@@ -160,7 +160,8 @@ public final class FulfillmentService implements AutoCloseable {
         producer.close(java.time.Duration.ZERO);
     }
 
-    StatusView view() {
-        return view;
+    /** Requests the worker holds right now (parked for their time, queued or in flight). */
+    int held() {
+        return worker == null ? 0 : worker.pending();
     }
 }

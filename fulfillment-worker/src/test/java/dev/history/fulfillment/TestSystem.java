@@ -36,6 +36,16 @@ final class TestSystem implements AutoCloseable {
     private TopicTail history;
     private TopicTail deadLetters;
 
+    private TestSystem(Env env) {
+        this.env = env;
+        this.config = FulfillmentConfig.from(env);
+    }
+
+    /** A fresh instance on the same topics, group and catalog (a restarted worker). */
+    TestSystem restarted() {
+        return new TestSystem(env);
+    }
+
     TestSystem(String catalogJson, Map<String, String> overrides) {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         Path catalog;
