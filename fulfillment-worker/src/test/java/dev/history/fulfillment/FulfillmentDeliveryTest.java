@@ -53,12 +53,14 @@ class FulfillmentDeliveryTest {
                   {"name": "Private", "url": "%s", "active": true},
                   {"name": "Moved", "url": "%s", "active": true},
                   {"name": "Retired", "url": "%s", "active": false},
+                  {"name": "Secured", "url": "%s", "active": true,
+                   "oauth2": {"tokenUrl": "%s", "clientId": "worker", "clientSecret": "s3cret", "scope": "tasks"}},
                   {"name": "No url", "active": true}
                 ]
                 """.formatted(sink.url("/replace"), SECRET, sink.url("/statement"), sink.url("/throttled"),
                 sink.url("/slow"), sink.url("/bad"), sink.url("/gone"), closedPort, sink.url("/down"),
                 hangingSink.url("/hang"), sink.url("/healthy"), privateSink.url("/private"), sink.url("/moved"),
-                sink.url("/retired"));
+                sink.url("/retired"), sink.url("/secured"), sink.url("/token"));
         system = new TestSystem(catalog, Map.of(
                 "FULFILLMENT_CONCURRENCY", "8", "FULFILLMENT_PER_HOST_CONCURRENCY", "2")).start();
     }
@@ -258,6 +260,31 @@ class FulfillmentDeliveryTest {
         assertThat(status.get("attempts").get(0).get("error").asText())
                 .contains("127.0.0.2").contains("WEBHOOK_ALLOWED_NETWORKS");
         assertThat(privateSink.all()).isEmpty();
+    }
+
+    @Test
+    void oauth2TokenIsFetchedCachedAndRefreshedOnceOn401() {
+        sink.script("/token",
+                new Sink.Reply(200, Map.of("Content-Type", "application/json"), 0,
+                        "{\"access_token\":\"tok-1\",\"token_type\":\"Bearer\",\"expires_in\":3600}"),
+                new Sink.Reply(200, Map.of("Content-Type", "application/json"), 0,
+                        "{\"access_token\":\"tok-2\",\"token_type\":\"Bearer\",\"expires_in\":3600}"));
+        String first = system.request("Secured", "lena", "p");
+        system.awaitState(first, "succeeded", Duration.ofSeconds(20));
+        sink.script("/secured", Sink.Reply.of(401));
+        String second = system.request("Secured", "lena", "p");
+        JsonNode status = system.awaitState(second, "succeeded", Duration.ofSeconds(20));
+
+        assertThat(sink.byWebhookId(first)).extracting(d -> d.header("authorization")).containsExactly("Bearer tok-1");
+        // The cached token was refused once: a fresh one is fetched and the call repeated within the attempt.
+        assertThat(sink.byWebhookId(second)).extracting(d -> d.header("authorization"))
+                .containsExactly("Bearer tok-1", "Bearer tok-2");
+        assertThat(status.get("attempts")).hasSize(1);
+        List<Sink.Delivery> tokenCalls = sink.deliveries("/token");
+        assertThat(tokenCalls).hasSize(2);
+        assertThat(tokenCalls.get(0).body()).isEqualTo("grant_type=client_credentials&scope=tasks");
+        assertThat(tokenCalls.get(0).header("authorization"))
+                .isEqualTo("Basic " + Base64.getEncoder().encodeToString("worker:s3cret".getBytes(StandardCharsets.UTF_8)));
     }
 
     static String header(ConsumerRecord<String, byte[]> r, String name) {
