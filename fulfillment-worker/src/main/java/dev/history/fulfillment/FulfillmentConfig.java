@@ -34,9 +34,9 @@ public record FulfillmentConfig(
     public static FulfillmentConfig from(Env env) {
         RetryPolicy retry = new RetryPolicy(
                 Durations.parseList(env.get("FULFILLMENT_RETRY_SCHEDULE", "1s,5s,30s,2m,10m,30m")),
-                Double.parseDouble(env.get("FULFILLMENT_RETRY_GROWTH", "2")),
+                decimal(env, "FULFILLMENT_RETRY_GROWTH", 2),
                 Durations.parse(env.get("FULFILLMENT_RETRY_MAX_DELAY", "1h")),
-                Double.parseDouble(env.get("FULFILLMENT_RETRY_JITTER", "0.2")),
+                decimal(env, "FULFILLMENT_RETRY_JITTER", 0.2),
                 env.getInt("FULFILLMENT_MAX_ATTEMPTS", 8),
                 Durations.parse(env.get("FULFILLMENT_MAX_AGE", "24h")),
                 Durations.parse(env.get("FULFILLMENT_RETRY_AFTER_MAX", "1h")));
@@ -65,6 +65,16 @@ public record FulfillmentConfig(
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
                 workerEnabled);
+    }
+
+    private static double decimal(Env env, String name, double fallback) {
+        String value = env.get(name, null);
+        if (value == null) return fallback;
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + value + "'");
+        }
     }
 
     private static int positive(Env env, String name, int fallback) {
