@@ -1,0 +1,93 @@
+package dev.history.fulfillment;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Bounded concurrency for webhook calls: at most {@code maxInFlight} calls at once and at most
+ * {@code perHost} per target host:port. Due calls queue per host and are started round-robin over
+ * hosts, so a host that hangs fills only its own slots and never delays calls to other hosts.
+ */
+final class Dispatcher {
+    private final int maxInFlight;
+    private final int perHost;
+    private final Map<String, Deque<Supplier<CompletableFuture<?>>>> queues = new LinkedHashMap<>();
+    private final Map<String, Integer> inFlight = new HashMap<>();
+    private int total;
+    private boolean closed;
+
+    Dispatcher(int maxInFlight, int perHost) {
+        this.maxInFlight = maxInFlight;
+        this.perHost = perHost;
+    }
+
+    /** Queues a call; {@code call} runs when a slot is free and its future's completion frees the slot. */
+    void submit(String host, Supplier<CompletableFuture<?>> call) {
+        synchronized (this) {
+            if (closed) return;
+            queues.computeIfAbsent(host, h -> new ArrayDeque<>()).add(call);
+        }
+        pump();
+    }
+
+    synchronized int inFlight() {
+        return total;
+    }
+
+    synchronized void close() {
+        closed = true;
+        queues.clear();
+    }
+
+    private void pump() {
+        List<Map.Entry<String, Supplier<CompletableFuture<?>>>> start = new ArrayList<>();
+        synchronized (this) {
+            boolean progress = true;
+            while (progress && total < maxInFlight) {
+                progress = false;
+                for (Iterator<Map.Entry<String, Deque<Supplier<CompletableFuture<?>>>>> it = queues.entrySet().iterator();
+                        it.hasNext() && total < maxInFlight; ) {
+                    Map.Entry<String, Deque<Supplier<CompletableFuture<?>>>> e = it.next();
+                    int running = inFlight.getOrDefault(e.getKey(), 0);
+                    if (running >= perHost) continue;
+                    Supplier<CompletableFuture<?>> call = e.getValue().poll();
+                    if (call == null) {
+                        it.remove();
+                        continue;
+                    }
+                    inFlight.put(e.getKey(), running + 1);
+                    total++;
+                    start.add(Map.entry(e.getKey(), call));
+                    progress = true;
+                    if (e.getValue().isEmpty()) it.remove();
+                }
+            }
+        }
+        for (Map.Entry<String, Supplier<CompletableFuture<?>>> s : start) {
+            CompletableFuture<?> f;
+            try {
+                f = s.getValue().get();
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            f.whenComplete((r, e) -> release(s.getKey()));
+        }
+    }
+
+    private void release(String host) {
+        synchronized (this) {
+            total--;
+            inFlight.merge(host, -1, Integer::sum);
+            if (inFlight.get(host) <= 0) inFlight.remove(host);
+        }
+        pump();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.history.fulfillment;
+
+import dev.history.common.Env;
+import dev.history.common.KafkaSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the fulfillment module reads from the environment, with defaults (see docs/FULFILLMENT.md).
+ * Building it loads and validates the task catalog, so a bad catalog stops start-up here.
+ *
+ * @param workerEnabled false runs only the HTTP routes (a gateway-only instance): no webhook calls
+ * @param concurrency webhook calls in flight at once, over all targets
+ * @param perHostConcurrency calls in flight per target host:port, so one slow target cannot take every slot
+ * @param maxPending requests held by this worker (waiting + queued + in flight) before it pauses reading
+ * @param maxResponseBytes response bytes read from a webhook; the rest is dropped
+ */
+public record FulfillmentConfig(
+        KafkaSettings kafka,
+        FulfillmentTopics topics,
+        String groupId,
+        TaskCatalog tasks,
+        RetryPolicy retry,
+        AddressGuard addressGuard,
+        int concurrency,
+        int perHostConcurrency,
+        int maxPending,
+        Duration connectTimeout,
+        Duration requestTimeout,
+        long maxResponseBytes,
+        Duration commitInterval,
+        boolean workerEnabled) {
+
+    public static FulfillmentConfig from(Env env) {
+        RetryPolicy retry = new RetryPolicy(
+                Durations.parseList(env.get("FULFILLMENT_RETRY_SCHEDULE", "1s,5s,30s,2m,10m,30m")),
+                decimal(env, "FULFILLMENT_RETRY_GROWTH", 2),
+                Durations.parse(env.get("FULFILLMENT_RETRY_MAX_DELAY", "1h")),
+                decimal(env, "FULFILLMENT_RETRY_JITTER", 0.2),
+                env.getInt("FULFILLMENT_MAX_ATTEMPTS", 8),
+                Durations.parse(env.get("FULFILLMENT_MAX_AGE", "24h")),
+                Durations.parse(env.get("FULFILLMENT_RETRY_AFTER_MAX", "1h")));
+        Duration requestTimeout = Duration.ofMillis(env.getLong("FULFILLMENT_REQUEST_TIMEOUT_MS", 10_000));
+        String tasksFile = env.get("FULFILLMENT_TASKS_FILE", null);
+        TaskCatalog tasks = tasksFile == null ? TaskCatalog.empty()
+                : TaskCatalog.load(Path.of(tasksFile), retry, requestTimeout, env);
+        return new FulfillmentConfig(
+                KafkaSettings.from(env),
+                FulfillmentTopics.from(env),
+                env.get("FULFILLMENT_GROUP_ID", "fulfillment-worker"),
+                tasks,
+                retry,
+                AddressGuard.parse(env.getList("WEBHOOK_ALLOWED_NETWORKS", "")),
+                positive(env, "FULFILLMENT_CONCURRENCY", 64),
+                positive(env, "FULFILLMENT_PER_HOST_CONCURRENCY", 8),
+                positive(env, "FULFILLMENT_MAX_PENDING", 10_000),
+                Duration.ofMillis(env.getLong("FULFILLMENT_CONNECT_TIMEOUT_MS", 5_000)),
+                requestTimeout,
+                env.getLong("FULFILLMENT_MAX_RESPONSE_BYTES", 64 * 1024),
+                Duration.ofMillis(env.getLong("FULFILLMENT_COMMIT_INTERVAL_MS", 1_000)),
+                env.getBoolean("FULFILLMENT_WORKER_ENABLED", true));
+    }
+
+    public FulfillmentConfig withKafka(KafkaSettings newKafka) {
+        return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
+                perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
+                workerEnabled);
+    }
+
+    private static double decimal(Env env, String name, double fallback) {
+        String value = env.get(name, null);
+        if (value == null) return fallback;
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + value + "'");
+        }
+    }
+
+    private static int positive(Env env, String name, int fallback) {
+        int value = env.getInt(name, fallback);
+        if (value < 1) throw new IllegalArgumentException(name + " must be at least 1, got " + value);
+        return value;
+    }
+
+    /** One start-up log line; the catalog's secrets are not part of any toString. */
+    @Override
+    public String toString() {
+        return "FulfillmentConfig[kafka=" + kafka + ", topics=" + topics + ", group=" + groupId
+                + ", tasks=" + tasks.all().size() + " (" + tasks.active().size() + " active)"
+                + ", retry=" + retry + ", allowedNetworks=" + addressGuard.allowed()
+                + ", concurrency=" + concurrency + "/" + perHostConcurrency + " per host, maxPending=" + maxPending
+                + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
+                + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled + "]";
+    }
+}

@@ -1,0 +1,134 @@
+package dev.history.fulfillment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.history.common.Ids;
+import dev.history.common.Json;
+import dev.history.common.http.ApiError;
+import dev.history.common.http.Responses;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The HTTP side of fulfillment, to plug into {@code HttpApp.create(...)}:
+ * {@code GET /fulfillment/tasks} (the active buttons), {@code POST /fulfillment} (JSON or form; 202 once
+ * durable) and {@code GET /fulfillment/{id}} (state and attempts). Handlers only parse, validate and map.
+ */
+public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
+    private static final int MAX_FIELD = 1024;
+
+    private final FulfillmentService service;
+
+    public FulfillmentRoutes(FulfillmentService service) {
+        this.service = service;
+    }
+
+    /** {@code GET /health/ready}: 200 when {@code ready} says so, else 503 (for a JVM running only this module). */
+    public static Consumer<JavalinConfig> readiness(BooleanSupplier ready) {
+        return config -> config.routes.get("/health/ready", ctx -> {
+            boolean up = ready.getAsBoolean();
+            Responses.json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
+        });
+    }
+
+    @Override
+    public void accept(JavalinConfig config) {
+        // Registered before /fulfillment/{id} so "tasks" is never taken for an id.
+        config.routes.get("/fulfillment/tasks", this::tasks);
+        config.routes.post("/fulfillment", this::request);
+        config.routes.get("/fulfillment/{id}", this::status);
+    }
+
+    private void tasks(Context ctx) {
+        List<Map<String, Object>> body = service.tasks().active().stream().map(t -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", t.id());
+            m.put("name", t.name());
+            m.put("active", true);
+            return m;
+        }).toList();
+        Responses.json(ctx, 200, body);
+    }
+
+    private void request(Context ctx) {
+        Map<String, String> fields = fields(ctx);
+        String username = fields.get("username");
+        if (username == null || username.isBlank()) throw ApiError.badField("username", "username is required");
+        String taskRef = fields.get("task");
+        if (taskRef == null || taskRef.isBlank()) throw ApiError.badField("task", "task (name or id) is required");
+        Task task = service.tasks().find(taskRef)
+                .orElseThrow(() -> new ApiError(404, "unknown task '" + taskRef + "'", Map.of("field", "task")));
+        if (!task.requestable()) {
+            throw new ApiError(422, "task '" + task.name() + "' is not active", Map.of("field", "task"));
+        }
+        String clientKey = fields.get("id");
+        String header = ctx.header("Idempotency-Key");
+        if (clientKey == null || clientKey.isBlank()) clientKey = header == null || header.isBlank() ? null : header.trim();
+        if (clientKey != null && !Ids.isValidClientId(clientKey)) {
+            throw ApiError.badField("id", "id / Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
+        }
+        // A client key is scoped to the customer, so two customers' keys never collide.
+        String id = clientKey == null ? Ids.next() : Ids.stable("fulfillment", username.trim(), clientKey);
+        FulfillmentRequest request = new FulfillmentRequest(id, task.id(), task.name(), username.trim(),
+                trimmed(fields.get("msisdn")), trimmed(fields.get("preferredChannel")),
+                trimmed(fields.get("eventParent")), service.now());
+        CompletableFuture<Void> answered = service.submit(request).handle((accepted, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause instanceof FulfillmentService.Conflict) {
+                    Responses.error(ctx, 409, cause.getMessage(), Map.of("field", "id"));
+                } else {
+                    ctx.header("Retry-After", "1");
+                    Responses.error(ctx, 503, "request could not be stored, try again", Map.of());
+                }
+            } else {
+                if (accepted.repeated()) ctx.header("Idempotent-Replayed", "true");
+                Responses.json(ctx, 202, Map.of("id", accepted.id()));
+            }
+            return null;
+        });
+        ctx.future(() -> answered);
+    }
+
+    private void status(Context ctx) {
+        String id = ctx.pathParam("id");
+        FulfillmentStatus status = service.status(id)
+                .orElseThrow(() -> new ApiError(404, "no fulfillment request " + id, Map.of("id", id)));
+        Responses.json(ctx, 200, status);
+    }
+
+    private static Map<String, String> fields(Context ctx) {
+        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase();
+        Map<String, String> out = new LinkedHashMap<>();
+        if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+            ctx.formParamMap().forEach((k, v) -> {
+                if (!v.isEmpty()) out.put(k, v.get(0));
+            });
+        } else {
+            JsonNode node;
+            try {
+                node = Json.MAPPER.readTree(ctx.bodyAsBytes());
+            } catch (Exception e) {
+                throw new ApiError(400, "body must be a JSON object or a form", Map.of());
+            }
+            if (node == null || !node.isObject()) throw new ApiError(400, "body must be a JSON object or a form", Map.of());
+            node.fields().forEachRemaining(e -> {
+                if (e.getValue().isValueNode() && !e.getValue().isNull()) out.put(e.getKey(), e.getValue().asText());
+            });
+        }
+        out.forEach((k, v) -> {
+            if (v.length() > MAX_FIELD) throw ApiError.badField(k, k + " is longer than " + MAX_FIELD + " characters");
+        });
+        return out;
+    }
+
+    private static String trimmed(String s) {
+        return s == null ? "" : s.trim();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.history.fulfillment;
+
+import dev.history.common.KafkaSettings;
+import dev.history.common.Timestamps;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fulfillment module as one unit: owns its Kafka clients (a durable producer, the status view and,
+ * unless disabled, the delivery worker) and offers what the HTTP routes need. {@link #start()} creates
+ * the topics and returns at once; {@link #isReady()} turns true when the status view is loaded and the
+ * worker polls.
+ */
+public final class FulfillmentService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FulfillmentService.class);
+
+    /** The answer to an accepted request: its id, and whether it was already known (a repeat). */
+    public record Accepted(String id, boolean repeated) {}
+
+    private final FulfillmentConfig config;
+    private final Clock clock;
+    private final Map<String, CompletableFuture<Accepted>> accepting = new ConcurrentHashMap<>();
+    private Producer<String, byte[]> producer;
+    private StatusView view;
+    private OutcomeWriter writer;
+    private WebhookClient webhooks;
+    private DeliveryWorker worker;
+    private volatile boolean started;
+
+    public FulfillmentService(FulfillmentConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    FulfillmentService(FulfillmentConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public synchronized void start() {
+        if (started) return;
+        LOG.info("starting fulfillment: {}", config);
+        KafkaSettings kafka = config.kafka();
+        List<NewTopic> topics = new ArrayList<>(config.topics().definitions(kafka.partitions(),
+                kafka.replicationFactor(), kafka.minInsyncReplicas()));
+        kafka.topics().definitions(kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas()).stream()
+                .filter(t -> t.name().equals(kafka.topics().historyEvents()))
+                .forEach(topics::add);
+        kafka.ensureTopics(topics);
+        producer = new KafkaProducer<>(kafka.producer("fulfillment"));
+        // Learn every partition now, so the first accepted request does not wait for metadata.
+        for (NewTopic topic : topics) producer.partitionsFor(topic.name());
+        writer = new OutcomeWriter(producer, config.topics(), kafka.topics().historyEvents());
+        view = new StatusView(kafka, config.topics().status());
+        view.start();
+        if (config.workerEnabled()) {
+            webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
+            worker = new DeliveryWorker(config, view, writer, webhooks, clock);
+            worker.start();
+        }
+        started = true;
+    }
+
+    public boolean isReady() {
+        return started && view.loaded() && (worker == null || worker.running());
+    }
+
+    public FulfillmentConfig config() {
+        return config;
+    }
+
+    public TaskCatalog tasks() {
+        return config.tasks();
+    }
+
+    public Optional<FulfillmentStatus> status(String id) {
+        requireLoaded();
+        return view.get(id);
+    }
+
+    /**
+     * Makes a request durable (status, request record, "requested" child event) and completes once Kafka
+     * acknowledged. A request whose id is known is not written again: the same id is returned.
+     */
+    public CompletableFuture<Accepted> submit(FulfillmentRequest request) {
+        requireLoaded();
+        CompletableFuture<Accepted> mine = new CompletableFuture<>();
+        CompletableFuture<Accepted> earlier = accepting.putIfAbsent(request.id(), mine);
+        if (earlier != null) return earlier.thenApply(a -> new Accepted(a.id(), true));
+        Optional<FulfillmentStatus> known = view.get(request.id());
+        if (known.isPresent()) {
+            accepting.remove(request.id(), mine);
+            if (!known.get().username().equals(request.username()) || !known.get().task().equals(request.taskId())) {
+                return CompletableFuture.failedFuture(new Conflict(request.id()));
+            }
+            mine.complete(new Accepted(request.id(), true));
+            return mine;
+        }
+        FulfillmentStatus pending = FulfillmentStatus.pending(request);
+        view.claim(pending);
+        writer.accept(request, pending).whenComplete((v, error) -> {
+            accepting.remove(request.id(), mine);
+            if (error != null) {
+                view.forget(request.id(), pending);
+                LOG.error("cannot accept fulfillment request {} for task {}: {}", request.id(), request.taskId(), error.toString());
+                mine.completeExceptionally(error);
+            } else {
+                LOG.info("accepted fulfillment request {} task {} key={} topic={}", request.id(), request.taskId(),
+                        request.id(), config.topics().requests());
+                mine.complete(new Accepted(request.id(), false));
+            }
+        });
+        return mine;
+    }
+
+    /** A new request reusing the id of a different one (another customer or task). */
+    public static final class Conflict extends RuntimeException {
+        Conflict(String id) {
+            super("request id " + id + " was already used for a different request", null, false, false);
+        }
+    }
+
+    String now() {
+        return Timestamps.format(clock.instant());
+    }
+
+    private void requireLoaded() {
+        if (!started || !view.loaded()) {
+            throw dev.history.common.http.ApiError.unavailable("fulfillment status is still loading", 1);
+        }
+    }
+
+    /** Graceful stop: in-flight calls get a moment to finish, durable outcomes are committed. */
+    @Override
+    public synchronized void close() {
+        if (!started) return;
+        started = false;
+        if (worker != null) worker.close();
+        if (webhooks != null) webhooks.close();
+        view.close();
+        producer.close(java.time.Duration.ofSeconds(5));
+        LOG.info("fulfillment stopped");
+    }
+
+    /** Stops like a crash: nothing is committed or flushed (tests: kill -9 during a backoff). */
+    synchronized void abort() {
+        started = false;
+        if (worker != null) worker.abort();
+        if (webhooks != null) webhooks.close();
+        view.close();
+        producer.close(java.time.Duration.ZERO);
+    }
+
+    /** Requests the worker holds right now (parked for their time, queued or in flight). */
+    int held() {
+        return worker == null ? 0 : worker.pending();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.history.fulfillment;
+
+import dev.history.common.Env;
+import dev.history.common.http.HttpApp;
+import dev.history.common.http.HttpSettings;
+import io.javalin.Javalin;
+
+/** {@code bin/pipeline worker}: the fulfillment worker and its routes alone. Only wiring. */
+public final class WorkerMain {
+    private WorkerMain() {}
+
+    public static void main(String[] args) {
+        Env env = Env.system();
+        FulfillmentConfig config = FulfillmentConfig.from(env);
+        HttpSettings http = HttpSettings.from(env);
+        FulfillmentService service = new FulfillmentService(config);
+        service.start();
+        Javalin app = HttpApp.create(http, new FulfillmentRoutes(service), FulfillmentRoutes.readiness(service::isReady));
+        app.start(http.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            service.close();
+        }, "fulfillment-shutdown"));
+    }
+}
