@@ -1,12 +1,14 @@
 package dev.history.fulfillment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Ids;
-import dev.history.common.Json;
 import dev.history.common.http.ApiError;
+import dev.history.common.http.Fields;
+import dev.history.common.http.RequestBodies;
 import dev.history.common.http.Responses;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +52,7 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", t.id());
             m.put("name", t.name());
+            m.put("url", "/fulfillment?task=" + URLEncoder.encode(t.id(), StandardCharsets.UTF_8));
             m.put("active", true);
             return m;
         }).toList();
@@ -57,17 +60,19 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
     }
 
     private void request(Context ctx) {
-        Map<String, String> fields = fields(ctx);
-        String username = fields.get("username");
+        Fields fields = RequestBodies.fields(ctx, 16 * 1024);
+        String username = text(fields, "username");
         if (username == null || username.isBlank()) throw ApiError.badField("username", "username is required");
-        String taskRef = fields.get("task");
+        // The task may also come in the query string: the task list hands widgets "/fulfillment?task=<id>"
+        // as each button's url, so a widget that posts the webhook body to that url works unchanged.
+        String taskRef = text(fields, "task") != null ? text(fields, "task") : ctx.queryParam("task");
         if (taskRef == null || taskRef.isBlank()) throw ApiError.badField("task", "task (name or id) is required");
         Task task = service.tasks().find(taskRef)
                 .orElseThrow(() -> new ApiError(404, "unknown task '" + taskRef + "'", Map.of("field", "task")));
         if (!task.requestable()) {
             throw new ApiError(422, "task '" + task.name() + "' is not active", Map.of("field", "task"));
         }
-        String clientKey = fields.get("id");
+        String clientKey = text(fields, "id");
         String header = ctx.header("Idempotency-Key");
         if (clientKey == null || clientKey.isBlank()) clientKey = header == null || header.isBlank() ? null : header.trim();
         if (clientKey != null && !Ids.isValidClientId(clientKey)) {
@@ -76,8 +81,8 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
         // A client key is scoped to the customer, so two customers' keys never collide.
         String id = clientKey == null ? Ids.next() : Ids.stable("fulfillment", username.trim(), clientKey);
         FulfillmentRequest request = new FulfillmentRequest(id, task.id(), task.name(), username.trim(),
-                trimmed(fields.get("msisdn")), trimmed(fields.get("preferredChannel")),
-                trimmed(fields.get("eventParent")), service.now());
+                trimmed(text(fields, "msisdn")), trimmed(text(fields, "preferredChannel")),
+                trimmed(text(fields, "eventParent")), service.now());
         CompletableFuture<Void> answered = service.submit(request).handle((accepted, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -103,29 +108,12 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
         Responses.json(ctx, 200, status);
     }
 
-    private static Map<String, String> fields(Context ctx) {
-        String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase();
-        Map<String, String> out = new LinkedHashMap<>();
-        if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
-            ctx.formParamMap().forEach((k, v) -> {
-                if (!v.isEmpty()) out.put(k, v.get(0));
-            });
-        } else {
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(ctx.bodyAsBytes());
-            } catch (Exception e) {
-                throw new ApiError(400, "body must be a JSON object or a form", Map.of());
-            }
-            if (node == null || !node.isObject()) throw new ApiError(400, "body must be a JSON object or a form", Map.of());
-            node.fields().forEachRemaining(e -> {
-                if (e.getValue().isValueNode() && !e.getValue().isNull()) out.put(e.getKey(), e.getValue().asText());
-            });
+    private static String text(Fields fields, String name) {
+        String value = fields.text(name);
+        if (value != null && value.length() > MAX_FIELD) {
+            throw ApiError.badField(name, name + " is longer than " + MAX_FIELD + " characters");
         }
-        out.forEach((k, v) -> {
-            if (v.length() > MAX_FIELD) throw ApiError.badField(k, k + " is longer than " + MAX_FIELD + " characters");
-        });
-        return out;
+        return value;
     }
 
     private static String trimmed(String s) {

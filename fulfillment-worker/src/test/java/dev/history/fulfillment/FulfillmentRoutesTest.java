@@ -45,8 +45,8 @@ class FulfillmentRoutesTest {
         HttpResponse<String> r = system.get("/fulfillment/tasks");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(TestSystem.json(r.body()).toString()).isEqualTo(
-                "[{\"id\":\"replace-card\",\"name\":\"Replace card\",\"active\":true},"
-                        + "{\"id\":\"send-statement\",\"name\":\"Send statement\",\"active\":true}]");
+                "[{\"id\":\"replace-card\",\"name\":\"Replace card\",\"url\":\"/fulfillment?task=replace-card\",\"active\":true},"
+                        + "{\"id\":\"send-statement\",\"name\":\"Send statement\",\"url\":\"/fulfillment?task=send-statement\",\"active\":true}]");
     }
 
     @Test

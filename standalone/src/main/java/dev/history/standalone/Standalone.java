@@ -4,6 +4,9 @@ import dev.history.common.Env;
 import dev.history.common.KafkaHealth;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Readiness;
+import dev.history.fulfillment.FulfillmentConfig;
+import dev.history.fulfillment.FulfillmentRoutes;
+import dev.history.fulfillment.FulfillmentService;
 import dev.history.gateway.GatewayConfig;
 import dev.history.gateway.GatewayRoutes;
 import dev.history.gateway.HistoryWriter;
@@ -34,6 +37,7 @@ public final class Standalone implements AutoCloseable {
     private final String bootstrapServers;
     private final Javalin app;
     private final StreamsService streams;
+    private final FulfillmentService fulfillment;
 
     private Standalone(Env env) {
         StandaloneConfig config = StandaloneConfig.from(env);
@@ -49,6 +53,10 @@ public final class Standalone implements AutoCloseable {
             StreamsServiceConfig streamsConfig = StreamsServiceConfig.from(effective);
             LOG.info("standalone settings: {} / {}", gateway, streamsConfig);
 
+            // First, so its webhook client (pinned-address Host header) initialises the JDK HTTP client.
+            fulfillment = new FulfillmentService(FulfillmentConfig.from(effective));
+            resources.add(0, fulfillment);
+            fulfillment.start();
             streams = StreamsService.start(streamsConfig);
             resources.add(0, streams);
             Producer<String, byte[]> producer = new KafkaProducer<>(gateway.kafka().producer("ingest-gateway"));
@@ -60,9 +68,11 @@ public final class Standalone implements AutoCloseable {
             Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
             checks.put("kafka", health::topicsReachable);
             checks.put("streams", streams::isRunning);
+            checks.put("fulfillment", fulfillment::isReady);
             app = HttpApp.create(gateway.http(),
                     new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
                     streams.routes(),
+                    new FulfillmentRoutes(fulfillment),
                     Readiness.route(checks));
             app.start(gateway.http().port());
             resources.add(0, app::stop);
@@ -85,7 +95,7 @@ public final class Standalone implements AutoCloseable {
     }
 
     public boolean isReady() {
-        return streams.isRunning();
+        return streams.isRunning() && fulfillment.isReady();
     }
 
     /** Blocks until the Streams state is queryable (what {@code /health/ready} reports). */
