@@ -65,6 +65,7 @@ final class DeliveryWorker implements AutoCloseable {
     private final Map<String, Integer> active = new ConcurrentHashMap<>();
     private final Map<Done, Parked> parked = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
+    private final FulfillmentMetrics metrics;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean abort;
@@ -72,8 +73,11 @@ final class DeliveryWorker implements AutoCloseable {
     private boolean paused;
     private long lastCommit;
 
-    DeliveryWorker(FulfillmentConfig config, StatusView view, OutcomeWriter writer, WebhookClient webhooks, Clock clock) {
+    DeliveryWorker(FulfillmentConfig config, StatusView view, OutcomeWriter writer, WebhookClient webhooks, Clock clock,
+            FulfillmentMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
+        metrics.inFlight(pending::get);
         this.view = view;
         this.writer = writer;
         this.webhooks = webhooks;
@@ -223,6 +227,8 @@ final class DeliveryWorker implements AutoCloseable {
         LOG.info("request {} task {} attempt {}: {} -> {} key={} topic={} partition={} offset={}", r.id(), r.taskId(),
                 job.attempt(), outcome.kind() == Outcome.Kind.SUCCESS ? "HTTP " + outcome.status() : outcome.describe(),
                 step.kind(), r.id(), job.source().topic(), job.source().partition(), job.offset());
+        metrics.attempt(r.taskId(), outcome);
+        metrics.step(r.taskId(), step);
         record(job, before, outcome, step, now);
     }
 

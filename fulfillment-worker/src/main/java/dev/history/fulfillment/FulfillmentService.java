@@ -2,6 +2,8 @@ package dev.history.fulfillment;
 
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,7 @@ public final class FulfillmentService implements AutoCloseable {
 
     private final FulfillmentConfig config;
     private final Clock clock;
+    private final FulfillmentMetrics metrics;
     private final Map<String, CompletableFuture<Accepted>> accepting = new ConcurrentHashMap<>();
     private Producer<String, byte[]> producer;
     private StatusView view;
@@ -38,12 +41,22 @@ public final class FulfillmentService implements AutoCloseable {
     private volatile boolean started;
 
     public FulfillmentService(FulfillmentConfig config) {
-        this(config, Clock.systemUTC());
+        this(config, new CompositeMeterRegistry(), Clock.systemUTC());
+    }
+
+    /** @param registry where webhook attempt / outcome / latency metrics go (the process's Prometheus registry) */
+    public FulfillmentService(FulfillmentConfig config, MeterRegistry registry) {
+        this(config, registry, Clock.systemUTC());
     }
 
     FulfillmentService(FulfillmentConfig config, Clock clock) {
+        this(config, new CompositeMeterRegistry(), clock);
+    }
+
+    FulfillmentService(FulfillmentConfig config, MeterRegistry registry, Clock clock) {
         this.config = config;
         this.clock = clock;
+        this.metrics = new FulfillmentMetrics(registry);
     }
 
     public synchronized void start() {
@@ -64,7 +77,7 @@ public final class FulfillmentService implements AutoCloseable {
         view.start();
         if (config.workerEnabled()) {
             webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
-            worker = new DeliveryWorker(config, view, writer, webhooks, clock);
+            worker = new DeliveryWorker(config, view, writer, webhooks, clock, metrics);
             worker.start();
         }
         started = true;

@@ -3,6 +3,7 @@ package dev.history.fulfillment;
 import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.HttpSettings;
+import dev.history.common.http.Metrics;
 import io.javalin.Javalin;
 
 /** {@code bin/pipeline worker}: the fulfillment worker and its routes alone. Only wiring. */
@@ -13,9 +14,10 @@ public final class WorkerMain {
         Env env = Env.system();
         FulfillmentConfig config = FulfillmentConfig.from(env);
         HttpSettings http = HttpSettings.from(env);
-        FulfillmentService service = new FulfillmentService(config);
+        Metrics metrics = new Metrics("fulfillment-worker");
+        FulfillmentService service = new FulfillmentService(config, metrics.registry());
         service.start();
-        Javalin app = HttpApp.create(http, new FulfillmentRoutes(service), FulfillmentRoutes.readiness(service::isReady));
+        Javalin app = HttpApp.create(http, metrics.http(), new FulfillmentRoutes(service), FulfillmentRoutes.readiness(service::isReady));
         app.start(http.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();

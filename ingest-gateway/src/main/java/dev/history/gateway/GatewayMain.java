@@ -3,6 +3,7 @@ package dev.history.gateway;
 import dev.history.common.Env;
 import dev.history.common.KafkaHealth;
 import dev.history.common.http.HttpApp;
+import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
 import io.javalin.Javalin;
 import java.util.List;
@@ -24,8 +25,9 @@ public final class GatewayMain {
         config.kafka().ensureTopics(config.kafka().topics().definitions(
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("ingest-gateway"));
+        Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
-        Javalin app = HttpApp.create(config.http(),
+        Javalin app = HttpApp.create(config.http(), metrics.http(),
                 new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())),
                 Readiness.route(Map.of("kafka", health::topicsReachable)));
         app.start(config.http().port());

@@ -2,6 +2,7 @@ package dev.history.query;
 
 import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
+import dev.history.common.http.Metrics;
 import io.javalin.Javalin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,10 @@ public final class StreamsMain {
         StreamsServiceConfig config = StreamsServiceConfig.from(Env.system());
         LOG.info("starting history-streams: {}", config);
         StreamsService service = StreamsService.start(config);
-        Javalin app = HttpApp.create(config.http(), service.routes(), service.readiness()).start(config.http().port());
+        Metrics metrics = new Metrics("history-streams");
+        service.bind(metrics);
+        Javalin app = HttpApp.create(config.http(), metrics.http(), service.routes(), service.readiness())
+                .start(config.http().port());
         LOG.info("history-streams query-api listening on http://localhost:{} (application.server {})",
                 app.port(), config.applicationServer());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,6 +1,7 @@
 package dev.history.query;
 
 import dev.history.common.KafkaHealth;
+import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
 import dev.history.streams.HistoryTopology;
 import io.javalin.config.JavalinConfig;
@@ -68,6 +69,12 @@ public final class StreamsService implements AutoCloseable {
             timeline.accept(javalin);
             directory.accept(javalin);
         };
+    }
+
+    /** Binds the Streams (incl. consumer lag) and producer metrics to this process's registry. */
+    public StreamsService bind(Metrics metrics) {
+        metrics.bind(streams).bind(producer);
+        return this;
     }
 
     public Consumer<JavalinConfig> readiness() {

@@ -3,6 +3,7 @@ package dev.history.standalone;
 import dev.history.common.Env;
 import dev.history.common.KafkaHealth;
 import dev.history.common.http.HttpApp;
+import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
 import dev.history.fulfillment.FulfillmentConfig;
 import dev.history.fulfillment.FulfillmentRoutes;
@@ -54,13 +55,15 @@ public final class Standalone implements AutoCloseable {
             LOG.info("standalone settings: {} / {}", gateway, streamsConfig);
 
             // First, so its webhook client (pinned-address Host header) initialises the JDK HTTP client.
-            fulfillment = new FulfillmentService(FulfillmentConfig.from(effective));
+            Metrics metrics = new Metrics("standalone");
+            fulfillment = new FulfillmentService(FulfillmentConfig.from(effective), metrics.registry());
             resources.add(0, fulfillment);
             fulfillment.start();
-            streams = StreamsService.start(streamsConfig);
+            streams = StreamsService.start(streamsConfig).bind(metrics);
             resources.add(0, streams);
             Producer<String, byte[]> producer = new KafkaProducer<>(gateway.kafka().producer("ingest-gateway"));
             resources.add(0, producer);
+            metrics.bind(producer);
             KafkaHealth health = new KafkaHealth(gateway.kafka(), List.of(
                     gateway.kafka().topics().historyEvents(), gateway.kafka().topics().customerProfiles()));
             resources.add(0, health);
@@ -69,7 +72,7 @@ public final class Standalone implements AutoCloseable {
             checks.put("kafka", health::topicsReachable);
             checks.put("streams", streams::isRunning);
             checks.put("fulfillment", fulfillment::isReady);
-            app = HttpApp.create(gateway.http(),
+            app = HttpApp.create(gateway.http(), metrics.http(),
                     new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
                     streams.routes(),
                     new FulfillmentRoutes(fulfillment),

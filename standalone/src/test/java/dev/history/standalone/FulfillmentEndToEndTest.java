@@ -113,6 +113,10 @@ class FulfillmentEndToEndTest {
         assertThat(notes.get(0)).isEqualTo("Send statement requested");
         assertThat(notes.get(1)).startsWith("Send statement attempt 1 failed");
         assertThat(notes.get(2)).isEqualTo("Send statement succeeded after 2 attempts");
+        String metrics = http.get("/metrics").body();
+        assertThat(metrics).contains("webhook_attempts_total{outcome=\"retry\",service=\"standalone\",status=\"500\",task=\"send-statement\"}")
+                .contains("fulfillment_completions_total{result=\"succeeded\",service=\"standalone\",task=\"send-statement\"}")
+                .contains("webhook_latency_seconds_count{service=\"standalone\",task=\"send-statement\"}");
     }
 
     @Test

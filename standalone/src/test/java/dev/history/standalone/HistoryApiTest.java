@@ -241,6 +241,23 @@ class HistoryApiTest {
         assertThat(http.get("/health/live").status()).isEqualTo(200);
     }
 
+    @Test
+    void prometheusMetricsCoverHttpRoutesKafkaClientsAndStreams() {
+        String user = user();
+        post(user, "\"note\":\"counted\"");
+        awaitTimeline(user, 1);
+
+        TestHttp.Response metrics = http.get("/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("http_server_requests_seconds_count{method=\"POST\",route=\"/history\",service=\"standalone\",status=\"200\"}")
+                .contains("http_server_requests_seconds_count{method=\"GET\",route=\"/history\"")
+                .contains("kafka_producer_record_send_total")
+                .contains("kafka_consumer_fetch_manager_records_lag")
+                .contains("kafka_stream_thread_process_total")
+                .contains("jvm_memory_used_bytes");
+    }
+
     private static String user() {
         return "u-" + UUID.randomUUID();
     }

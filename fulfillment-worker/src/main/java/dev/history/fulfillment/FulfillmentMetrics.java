@@ -1,0 +1,44 @@
+package dev.history.fulfillment;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Webhook delivery metrics: {@code webhook_attempts_total{task,outcome,status}},
+ * {@code webhook_latency_seconds{task}}, {@code fulfillment_completions_total{task,result}} (result
+ * {@code failed} = dead-lettered) and {@code fulfillment_in_flight}.
+ */
+final class FulfillmentMetrics {
+    private final MeterRegistry registry;
+
+    FulfillmentMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void inFlight(Supplier<Number> pending) {
+        registry.gauge("fulfillment.in.flight", pending, s -> s.get().doubleValue());
+    }
+
+    void attempt(String task, Outcome outcome) {
+        Counter.builder("webhook.attempts")
+                .tag("task", task)
+                .tag("outcome", outcome.kind().name().toLowerCase())
+                .tag("status", outcome.status() == null ? "none" : Integer.toString(outcome.status()))
+                .register(registry).increment();
+        if (outcome.status() != null) {
+            Timer.builder("webhook.latency").tag("task", task).register(registry)
+                    .record(Duration.ofMillis(outcome.latencyMs()));
+        }
+    }
+
+    void step(String task, NextStep step) {
+        if (step.kind() == NextStep.Kind.RETRY) return;
+        Counter.builder("fulfillment.completions")
+                .tag("task", task)
+                .tag("result", step.kind() == NextStep.Kind.SUCCEEDED ? "succeeded" : "failed")
+                .register(registry).increment();
+    }
+}
