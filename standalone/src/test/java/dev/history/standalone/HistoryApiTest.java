@@ -258,6 +258,21 @@ class HistoryApiTest {
                 .contains("jvm_memory_used_bytes");
     }
 
+    @Test
+    void theOpenApiDocumentDescribesRoutesThatExist() {
+        JsonNode doc = http.get("/openapi.json").json();
+        assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
+        List<String> checked = new ArrayList<>();
+        doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+            String url = path.getKey().replace("{id}", "some-id");
+            TestHttp.Response response = http.method(method.toUpperCase(), url);
+            assertThat(response.body()).as("%s %s", method, url).doesNotContain("not found\"");
+            checked.add(method + " " + path.getKey());
+        }));
+        assertThat(checked).contains("post /history", "get /history", "delete /history", "post /history/batch",
+                "get /getuserdata", "post /userdata", "post /fulfillment", "get /fulfillment/{id}", "get /metrics");
+    }
+
     private static String user() {
         return "u-" + UUID.randomUUID();
     }

@@ -3,6 +3,9 @@ package dev.history.common.http;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -17,7 +20,19 @@ import org.slf4j.LoggerFactory;
 public final class HttpApp {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApp.class);
 
+    /** The whole system's HTTP API (every service serves the same document). */
+    private static final byte[] OPENAPI = openApi();
+
     private HttpApp() {}
+
+    private static byte[] openApi() {
+        try (InputStream in = HttpApp.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) throw new IllegalStateException("openapi.json missing from the classpath");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @SafeVarargs
     public static Javalin create(HttpSettings settings, Consumer<JavalinConfig>... parts) {
@@ -31,6 +46,7 @@ public final class HttpApp {
             cors(config, settings.corsOrigins());
             errors(config);
             config.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
+            config.routes.get("/openapi.json", ctx -> Responses.rawJson(ctx, 200, OPENAPI));
             for (Consumer<JavalinConfig> part : parts) part.accept(config);
         });
     }
