@@ -62,6 +62,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * The broker the integration tests share: this embedded one by default, or a real {@code apache/kafka}
+     * container when the suite runs with {@code -Pcontainers} (system property {@code test.kafka=container}).
+     */
+    public static String sharedBootstrapServers() {
+        if ("container".equals(System.getProperty("test.kafka"))) return ContainerKafka.sharedBootstrapServers();
+        return shared().bootstrapServers();
+    }
+
     /** One broker per test JVM on a temporary directory, stopped when the JVM exits. */
     public static synchronized EmbeddedKafka shared() {
         if (shared == null) {

@@ -27,7 +27,7 @@ import java.util.UUID;
  * class, and its routes on a real port.
  */
 final class TestSystem implements AutoCloseable {
-    final String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+    final String bootstrap = EmbeddedKafka.sharedBootstrapServers();
     final Env env;
     final FulfillmentConfig config;
     private final HttpClient http = HttpClient.newHttpClient();
