@@ -63,10 +63,16 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
         if (alias == null) throw ApiError.badField(kind, kind + " is empty");
         Placement placement = locator.locate(StoreNames.ALIASES, alias);
         if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote());
+            forwarder.forward(ctx, placement.remote(),
+                    placement.standbyHere() ? () -> answer(ctx, kind, alias, placement.partition(), true) : null);
             return;
         }
-        CustomerProfile profile = aliasOwner(placement.partition(), alias);
+        answer(ctx, kind, alias, placement.partition(), false);
+    }
+
+    private void answer(Context ctx, String kind, String alias, int partition, boolean standby) {
+        CustomerProfile profile = locator.read(StoreNames.ALIASES,
+                QueryableStoreTypes.<String, CustomerProfile>keyValueStore(), partition, standby, store -> store.get(alias));
         if (profile == null) {
             throw new ApiError(404, "no customer with " + kind + " " + ctx.queryParam(kind), Map.of("field", kind));
         }

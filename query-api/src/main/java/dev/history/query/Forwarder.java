@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Forwarder {
     static final String HOP_HEADER = "X-History-Forwarded";
+    /** Marks an answer served from a standby copy because the owner was unreachable. */
+    static final String STANDBY_HEADER = "X-History-Standby";
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
 
     private final HttpClient client = HttpClient.newBuilder()
@@ -33,6 +35,15 @@ final class Forwarder {
 
     /** Relays status, body and the paging/retry headers of the owner's answer. */
     void forward(Context ctx, HostInfo owner) {
+        forward(ctx, owner, null);
+    }
+
+    /**
+     * As {@link #forward(Context, HostInfo)}; when the owner cannot be reached and {@code standby} is
+     * given, answers from this instance's standby copy instead of 503 (the owner may have just died and
+     * the group not yet noticed).
+     */
+    void forward(Context ctx, HostInfo owner, Runnable standby) {
         if (wasForwarded(ctx)) throw KeyLocator.moving();
         String query = ctx.queryString();
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + ctx.path() + (query == null ? "" : "?" + query));
@@ -40,8 +51,18 @@ final class Forwarder {
         CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         ctx.future(() -> response.handle((answer, error) -> {
             if (error != null) {
-                LOG.warn("forwarding {} to owner {} failed: {}", uri, owner, error.toString());
-                Responses.error(ctx, ApiError.unavailable("the instance owning this customer is unreachable", 1));
+                LOG.warn("forwarding {} to owner {} failed{}: {}", uri, owner,
+                        standby == null ? "" : ", answering from the local standby", error.toString());
+                if (standby == null) {
+                    Responses.error(ctx, ApiError.unavailable("the instance owning this customer is unreachable", 1));
+                } else {
+                    try {
+                        ctx.header(STANDBY_HEADER, "true");
+                        standby.run();
+                    } catch (ApiError e) {
+                        Responses.error(ctx, e);
+                    }
+                }
                 return null;
             }
             ctx.status(answer.statusCode()).result(answer.body());

@@ -39,7 +39,9 @@ final class KeyLocator {
             throw ApiError.unavailable("the owner of this customer is not known yet (rebalancing)", 1);
         }
         HostInfo active = metadata.activeHost();
-        return self.equals(active) ? new Placement(metadata.partition(), null) : new Placement(metadata.partition(), active);
+        return self.equals(active)
+                ? new Placement(metadata.partition(), null, false)
+                : new Placement(metadata.partition(), active, metadata.standbyHosts().contains(self));
     }
 
     /**
@@ -47,8 +49,14 @@ final class KeyLocator {
      * (the store handle can fail on first use, so the read itself is guarded too).
      */
     <T, R> R read(String store, QueryableStoreType<T> type, int partition, Function<T, R> reader) {
+        return read(store, type, partition, false, reader);
+    }
+
+    /** @param standby read this instance's standby copy (possibly a little behind the active one) */
+    <T, R> R read(String store, QueryableStoreType<T> type, int partition, boolean standby, Function<T, R> reader) {
+        StoreQueryParameters<T> params = StoreQueryParameters.fromNameAndType(store, type).withPartition(partition);
         try {
-            return reader.apply(streams.store(StoreQueryParameters.fromNameAndType(store, type).withPartition(partition)));
+            return reader.apply(streams.store(standby ? params.enableStaleStores() : params));
         } catch (InvalidStateStoreException e) {
             throw ApiError.unavailable("history state for this customer is moving or restoring", 1);
         }

@@ -43,11 +43,16 @@ final class TimelineRoutes implements Consumer<JavalinConfig> {
         TimelineQuery query = query(ctx);
         Placement placement = locator.locate(StoreNames.TIMELINE, query.username());
         if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote());
+            forwarder.forward(ctx, placement.remote(),
+                    placement.standbyHere() ? () -> answer(ctx, query, placement.partition(), true) : null);
             return;
         }
+        answer(ctx, query, placement.partition(), false);
+    }
+
+    private void answer(Context ctx, TimelineQuery query, int partition, boolean standby) {
         TimelinePage page = locator.read(StoreNames.TIMELINE, QueryableStoreTypes.<Bytes, byte[]>keyValueStore(),
-                placement.partition(), query::run);
+                partition, standby, query::run);
         if (page.olderCursor() != null) ctx.header("Link", "<" + nextLink(ctx, page.olderCursor()) + ">; rel=\"next\"");
         Responses.rawJson(ctx, 200, page.toJsonArray());
     }

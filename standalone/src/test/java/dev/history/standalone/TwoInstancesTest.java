@@ -3,14 +3,6 @@ package dev.history.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.history.common.Env;
-import dev.history.common.http.HttpApp;
-import dev.history.gateway.GatewayConfig;
-import dev.history.gateway.GatewayRoutes;
-import dev.history.gateway.HistoryWriter;
-import dev.history.query.StreamsService;
-import dev.history.query.StreamsServiceConfig;
-import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,10 +27,10 @@ class TwoInstancesTest {
         env.put("TOPIC_PARTITIONS", "12");
         List<AutoCloseable> resources = new ArrayList<>();
         try {
-            TestHttp gateway = startGateway(env, resources);
+            TestHttp gateway = TestServices.gateway(env, resources);
             Map<String, List<String>> expected = writeCustomers(gateway);
 
-            TestHttp first = startStreams(env, "a", resources);
+            TestHttp first = TestServices.streams(env, "a", resources).http();
             awaitAll(first, expected);
 
             AtomicBoolean joining = new AtomicBoolean(true);
@@ -58,7 +48,7 @@ class TwoInstancesTest {
                 }
             });
             reader.start();
-            TestHttp second = startStreams(env, "b", resources);
+            TestHttp second = TestServices.streams(env, "b", resources).http();
             awaitAll(second, expected);
             joining.set(false);
             reader.join();
@@ -73,29 +63,6 @@ class TwoInstancesTest {
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) resources.get(i).close();
         }
-    }
-
-    private static TestHttp startGateway(Map<String, String> env, List<AutoCloseable> resources) {
-        GatewayConfig config = GatewayConfig.from(Env.of(env));
-        config.kafka().ensureTopics(config.kafka().topics().definitions(12, (short) 1, 1));
-        Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("test-gateway"));
-        resources.add(producer);
-        Javalin app = HttpApp.create(config.http(),
-                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents()))).start(0);
-        resources.add(app::stop);
-        return new TestHttp(app.port());
-    }
-
-    private static TestHttp startStreams(Map<String, String> env, String name, List<AutoCloseable> resources) {
-        int port = TestSystems.freePort();
-        StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(env).with(Map.of(
-                "HTTP_PORT", Integer.toString(port),
-                "STATE_DIR", TestSystems.tempDir("streams-" + name).toString())));
-        StreamsService service = StreamsService.start(config);
-        resources.add(service);
-        Javalin app = HttpApp.create(config.http(), service.routes(), service.readiness()).start(port);
-        resources.add(app::stop);
-        return new TestHttp(port);
     }
 
     /** Writes every customer's events through the batch endpoint; returns the ids each timeline must show, in order. */
