@@ -47,9 +47,14 @@ final class KafkaConnection implements AutoCloseable {
         }
         int port = env.getInt("KAFKA_PORT", 9092);
         String local = LOOPBACK + ":" + port;
-        if (!dataDirGiven || listening(port)) {
-            progress.println("kafka: " + local + (dataDirGiven ? " (the running standalone system's broker)" : ""));
+        if (listening(port)) {
+            progress.println("kafka: " + local + " (the standalone system's broker)");
             return new KafkaConnection(settings.withBootstrapServers(local), null);
+        }
+        if (!dataDirGiven) {
+            // Fail at once rather than after the client's 30 s metadata timeout.
+            throw new OpsException("nothing listens on " + local + ": start the standalone system (bin/pipeline), "
+                    + "pass --data-dir to use a stopped standalone system's data, or set KAFKA_BOOTSTRAP_SERVERS");
         }
         Path dataDir = Path.of(env.get("DATA_DIR", "./data"));
         if (!Files.exists(dataDir.resolve("kafka").resolve("meta.properties"))) {

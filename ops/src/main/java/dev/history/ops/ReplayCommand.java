@@ -290,5 +290,4 @@ final class ReplayCommand implements Callable<Integer> {
         long resets;
         final AtomicLong acked = new AtomicLong();
     }
-
 }
