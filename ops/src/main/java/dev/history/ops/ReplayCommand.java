@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -137,7 +137,7 @@ final class ReplayCommand implements Callable<Integer> {
 
         Env env = connection.apply(ops.env());
         try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
-            Map<String, TopicDescription> topics = Offsets.describe(kafka.admin(), Set.of(topic, target));
+            Map<String, TopicDescription> topics = Offsets.describe(kafka.admin(), new TreeSet<>(List.of(topic, target)));
             List<TopicPartition> partitions = topics.get(topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .filter(tp -> range.offsets == null || range.offsets.partition == null
