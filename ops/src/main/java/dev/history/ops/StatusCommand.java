@@ -20,7 +20,12 @@ import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,12 +120,16 @@ final class StatusCommand implements Callable<Integer> {
         Set<String> ids = new TreeSet<>();
         ids.add(appId); // always shown, even before its first start
         listings.forEach(g -> ids.add(g.groupId()));
-        Map<String, ConsumerGroupDescription> descriptions =
-                Futures.get(admin.describeConsumerGroups(ids).all(), "describe consumer groups");
+        Map<String, KafkaFuture<ConsumerGroupDescription>> descriptions = admin.describeConsumerGroups(ids).describedGroups();
         List<GroupStatus> result = new ArrayList<>();
         for (String id : ids) {
-            Map<TopicPartition, OffsetAndMetadata> committed = Futures.get(
+            // A group that never started (or expired) is reported as such rather than failing the whole status.
+            ConsumerGroupDescription d = orNull(descriptions.get(id), "describe consumer group " + id);
+            Map<TopicPartition, OffsetAndMetadata> committed = orNull(
                     admin.listConsumerGroupOffsets(id).partitionsToOffsetAndMetadata(), "read offsets of group " + id);
+            if (committed == null) committed = Map.of();
+            committed = new java.util.HashMap<>(committed);
+            committed.values().removeIf(java.util.Objects::isNull);
             Set<String> groupTopics = new TreeSet<>();
             committed.keySet().forEach(tp -> groupTopics.add(tp.topic()));
             Set<String> existing = Futures.get(admin.listTopics().names(), "list topics");
@@ -129,15 +138,30 @@ final class StatusCommand implements Callable<Integer> {
                     : Offsets.latest(admin, Offsets.describe(admin, groupTopics).values());
             List<PartitionLag> lags = new ArrayList<>();
             // Every partition of every topic the group has offsets on: a partition without a commit lags by all of it.
-            ends.forEach((tp, end) -> {
-                OffsetAndMetadata offset = committed.get(tp);
-                lags.add(new PartitionLag(tp.topic(), tp.partition(), offset == null ? null : offset.offset(), end));
-            });
-            ConsumerGroupDescription d = descriptions.get(id);
-            result.add(new GroupStatus(id, d == null ? "UNKNOWN" : d.groupState().toString(),
+            for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+                OffsetAndMetadata offset = committed.get(end.getKey());
+                lags.add(new PartitionLag(end.getKey().topic(), end.getKey().partition(),
+                        offset == null ? null : offset.offset(), end.getValue()));
+            }
+            result.add(new GroupStatus(id, d == null ? "NotFound" : d.groupState().toString(),
                     d == null ? 0 : d.members().size(), lags));
         }
         return result;
+    }
+
+    /** The future's value, or null when the group does not exist. */
+    private static <T> T orNull(KafkaFuture<T> future, String what) {
+        try {
+            return future.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) return null;
+            throw new OpsException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new OpsException("timed out trying to " + what + " (is Kafka reachable?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpsException("interrupted while trying to " + what, e);
+        }
     }
 
     private static ObjectNode toJson(String bootstrap, List<TopicStatus> topics, List<GroupStatus> groups) {

@@ -188,6 +188,15 @@ class OpsToolsTest {
         assertThat(app.get("members").asInt()).isEqualTo(1);
         assertThat(app.get("state").asText()).isEqualTo("Stable");
 
+        // The application id is always listed, even when that application never ran.
+        Map<String, String> neverStarted = new java.util.HashMap<>(env);
+        neverStarted.put("APPLICATION_ID", "opstools-never-started");
+        TestSystems.Result fresh = ops(neverStarted, "status", "--json");
+        assertThat(fresh.code()).isEqualTo(0);
+        JsonNode none = find(Json.MAPPER.readTree(fresh.out()).get("groups"), "group", "opstools-never-started");
+        assertThat(none.get("members").asInt()).isZero();
+        assertThat(none.get("lag").asLong()).isZero();
+
         TestSystems.Result table = ops(env, "status");
         assertThat(table.code()).isEqualTo(0);
         assertThat(table.out()).contains("TOPIC").contains(topic).contains("LAG").contains(lagging).contains("(total)");
