@@ -45,8 +45,7 @@ public final class OpsMain implements Runnable {
 
     @Override
     public void run() {
-        // "ops" without a command: show what there is.
-        spec.commandLine().usage(spec.commandLine().getErr());
+        // "ops" without a command: picocli prints the message and the list of commands.
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
