@@ -1,0 +1,135 @@
+package dev.history.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.history.common.Env;
+import dev.history.common.Json;
+import dev.history.common.KafkaSettings;
+import dev.history.common.Timestamps;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * A customer's raw records as NDJSON. Records are keyed by username, so only the one partition the key
+ * maps to is read (computed as the default partitioner does), from its beginning to its current end.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {
+            "Print a customer's raw records as NDJSON on stdout: one object per line with topic, partition, "
+                    + "offset, timestamp, key and value (the record's JSON; a string if it is not JSON; null for a "
+                    + "tombstone).",
+            "Reads only the partition the username maps to; read-only, the services may keep running."})
+final class ExportCommand implements Callable<Integer> {
+    private static final long PROGRESS_EVERY = 50_000;
+
+    @ParentCommand
+    OpsMain ops;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--username", required = true, paramLabel = "U", description = "The customer (the record key).")
+    String username;
+
+    @Option(names = "--topic", paramLabel = "TOPIC",
+            description = "Topic to read (default: TOPIC_HISTORY_EVENTS, i.e. history-events; customer-profiles works too).")
+    String topic;
+
+    @Option(names = "--dry-run", description = "Print which partition and offset range would be read; print no records.")
+    boolean dryRun;
+
+    /** The partition the default partitioner gives a key: murmur2 of the serialised key, modulo the partition count. */
+    static int partitionFor(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = spec.commandLine().getErr();
+        Env env = connection.apply(ops.env());
+        String name = topic != null ? topic : KafkaSettings.from(env).topics().historyEvents();
+        try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
+            TopicDescription description = Offsets.describe(kafka.admin(), Set.of(name)).get(name);
+            TopicPartition tp = new TopicPartition(name, partitionFor(username, description.partitions().size()));
+            byte[] key = username.getBytes(StandardCharsets.UTF_8);
+            long exported = 0;
+            long scanned = 0;
+            try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("ops-export")) {
+                consumer.assign(List.of(tp));
+                long start = consumer.beginningOffsets(List.of(tp)).get(tp);
+                long end = consumer.endOffsets(List.of(tp)).get(tp);
+                progress.printf("export %s from %s: offsets %d..%d%n", username, tp, start, end - 1);
+                if (dryRun) {
+                    out.printf("export (dry run, no records printed): topic=%s partition=%d offsets=%d..%d scan=%d%n",
+                            name, tp.partition(), start, end - 1, end - start);
+                    return 0;
+                }
+                consumer.seek(tp, start);
+                int idlePolls = 0;
+                while (consumer.position(tp) < end) {
+                    List<ConsumerRecord<byte[], byte[]>> records = consumer.poll(Duration.ofMillis(500)).records(tp);
+                    if (records.isEmpty()) {
+                        if (++idlePolls > 60) throw new OpsException("no progress reading " + tp + " at offset " + consumer.position(tp));
+                        continue;
+                    }
+                    idlePolls = 0;
+                    for (ConsumerRecord<byte[], byte[]> record : records) {
+                        if (record.offset() >= end) break;
+                        scanned++;
+                        if (!Arrays.equals(key, record.key())) continue;
+                        out.println(Json.writeString(line(record)));
+                        exported++;
+                    }
+                    if (scanned / PROGRESS_EVERY != (scanned - records.size()) / PROGRESS_EVERY) {
+                        progress.printf("  scanned %d of %d%n", scanned, end - start);
+                    }
+                }
+            }
+            out.flush();
+            progress.printf("exported %d record(s) for %s from %s (%d scanned)%n", exported, username, tp, scanned);
+            return 0;
+        }
+    }
+
+    private static ObjectNode line(ConsumerRecord<byte[], byte[]> record) {
+        ObjectNode line = Json.MAPPER.createObjectNode();
+        line.put("topic", record.topic());
+        line.put("partition", record.partition());
+        line.put("offset", record.offset());
+        line.put("timestamp", Timestamps.format(Instant.ofEpochMilli(record.timestamp())));
+        line.put("key", record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8));
+        line.set("value", value(record.value()));
+        return line;
+    }
+
+    private static JsonNode value(byte[] value) {
+        if (value == null) return Json.MAPPER.nullNode();
+        try {
+            return Json.MAPPER.readTree(value);
+        } catch (IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(new String(value, StandardCharsets.UTF_8));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.history.ops;
+
+import dev.history.common.Env;
+import dev.history.kafka.EmbeddedKafka;
+import dev.history.standalone.Standalone;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Test environments (each test class gets its own topics, application id and data directory on the
+ * shared broker; copied from the standalone module's tests) and a runner for the ops CLI.
+ */
+final class TestSystems {
+    private TestSystems() {}
+
+    record Result(int code, String out, String err) {
+        List<String> lines() {
+            return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
+        }
+    }
+
+    /** Runs {@code ops <args>} through its real entry point with exactly this environment. */
+    static Result ops(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = OpsMain.execute(Env.of(env), new PrintWriter(out), new PrintWriter(err), args);
+        System.out.println("ops " + String.join(" ", args) + " -> " + code + "\n--- stdout\n" + out + "--- stderr\n" + err);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static Map<String, String> env(String name) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", EmbeddedKafka.shared().bootstrapServers());
+        env.put("TOPIC_HISTORY_EVENTS", name + "-history-events");
+        env.put("TOPIC_CUSTOMER_PROFILES", name + "-customer-profiles");
+        env.put("APPLICATION_ID", name + "-streams");
+        env.put("TOPIC_PARTITIONS", "4");
+        env.put("DATA_DIR", tempDir(name).toString());
+        env.put("HTTP_PORT", Integer.toString(freePort()));
+        env.put("COMMIT_INTERVAL_MS", "50");
+        return env;
+    }
+
+    static Standalone start(Map<String, String> env) {
+        return Standalone.start(Env.of(env)).awaitReady(Duration.ofSeconds(60));
+    }
+
+    static Path tempDir(String name) {
+        try {
+            return Files.createTempDirectory(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sum of the end offsets of a topic: unchanged means nothing was written. */
+    static long recordCount(String bootstrap, String topic) {
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** Polls until the condition holds, failing with the message after the timeout. */
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
