@@ -11,6 +11,8 @@ WORKDIR /app
 COPY --from=build /src/bin bin
 COPY --from=build /src/standalone/target/standalone.jar standalone/target/standalone.jar
 COPY --from=build /src/standalone/target/lib standalone/target/lib
+COPY --from=build /src/ops/target/ops.jar ops/target/ops.jar
+COPY --from=build /src/ops/target/lib ops/target/lib
 USER pipeline
 ENV DATA_DIR=/data HTTP_PORT=8080
 EXPOSE 8080

@@ -46,7 +46,7 @@ final class TestSystems {
 
     static Map<String, String> env(String name) {
         Map<String, String> env = new HashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", EmbeddedKafka.shared().bootstrapServers());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", EmbeddedKafka.sharedBootstrapServers());
         env.put("TOPIC_HISTORY_EVENTS", name + "-history-events");
         env.put("TOPIC_CUSTOMER_PROFILES", name + "-customer-profiles");
         env.put("APPLICATION_ID", name + "-streams");
