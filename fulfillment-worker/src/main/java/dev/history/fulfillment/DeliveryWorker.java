@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@link OffsetTracker}). A crash during the wait (kill -9) therefore loses nothing: the next owner
  * re-reads the retry record, which carries its due time, and parks it again. Attempts whose outcome is
  * already recorded in the {@link StatusView} are skipped, so re-reading never repeats a finished call.
+ * Redriven requests ({@code ops redrive}) run as a new attempt chain, started once; see {@link Redrive}.
  *
  * <p>At-least-once: a record's offset becomes committable only after its outcome (status, child event,
  * next retry or dead letter) is acknowledged by Kafka.
