@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@link OffsetTracker}). A crash during the wait (kill -9) therefore loses nothing: the next owner
  * re-reads the retry record, which carries its due time, and parks it again. Attempts whose outcome is
  * already recorded in the {@link StatusView} are skipped, so re-reading never repeats a finished call.
+ * Redriven requests ({@code ops redrive}) run as a new attempt chain, started once; see {@link Redrive}.
  *
  * <p>At-least-once: a record's offset becomes committable only after its outcome (status, child event,
  * next retry or dead letter) is acknowledged by Kafka.
@@ -61,8 +62,11 @@ final class DeliveryWorker implements AutoCloseable {
     private final OffsetTracker offsets = new OffsetTracker();
     private final ScheduledThreadPoolExecutor timer;
     private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
-    /** Request id -> highest attempt this instance holds (parked, queued, in flight or being recorded). */
-    private final Map<String, Integer> active = new ConcurrentHashMap<>();
+    /**
+     * Request id -> highest {@link #step(Job) step} (chain generation, attempt) this instance holds (parked,
+     * queued, in flight or being recorded).
+     */
+    private final Map<String, Long> active = new ConcurrentHashMap<>();
     private final Map<Done, Parked> parked = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final FulfillmentMetrics metrics;
@@ -158,23 +162,73 @@ final class DeliveryWorker implements AutoCloseable {
         }
         String id = job.id();
         FulfillmentStatus status = view.get(id).orElse(null);
-        int recorded = status == null ? 0 : status.version();
-        Integer held = active.get(id);
-        if ((status != null && status.terminal()) || job.attempt() <= recorded || (held != null && job.attempt() <= held)) {
-            LOG.debug("skipping attempt {} of {} (recorded {}, held {}, state {}) topic={} partition={} offset={}",
-                    job.attempt(), id, recorded, held, status == null ? null : status.state(), record.topic(),
+        Long held = active.get(id);
+        if (!runnable(job, status) || (held != null && step(job) <= held)) {
+            LOG.debug("skipping attempt {} of {} chain {} (recorded {}/{}, held {}, state {}) topic={} partition={} offset={}",
+                    job.attempt(), id, job.generation(), status == null ? null : status.redrives(),
+                    status == null ? 0 : status.version(), held, status == null ? null : status.state(), record.topic(),
                     record.partition(), record.offset());
             offsets.read(tp, record.offset(), false);
             return;
         }
         offsets.read(tp, record.offset(), true);
-        active.merge(id, job.attempt(), Math::max);
+        active.merge(id, step(job), Math::max);
         pending.incrementAndGet();
+        if (job.redriveStart() && (status == null || status.redrives() < job.generation())) {
+            startRedrive(job, tp, record.offset());
+        } else {
+            schedule(job, tp, record.offset());
+        }
+    }
+
+    /**
+     * Whether {@code job} still has to run given the recorded {@code status}. Within one attempt chain: only
+     * attempts above the recorded ones, and nothing after a final state. An older chain's record never runs
+     * again. A redrive record (attempt 1 of chain n + 1) runs only when chain n is recorded as failed, or the
+     * request's status is gone (see {@link Redrive}); any other record of a later chain than the view knows
+     * means the view is behind (another instance recorded it a moment ago) and runs, as on the original chain.
+     */
+    private static boolean runnable(Job job, FulfillmentStatus status) {
+        if (status == null) return true;
+        if (job.generation() < status.redrives()) return false;
+        if (job.generation() == status.redrives()) return !status.terminal() && job.attempt() > status.version();
+        if (job.redriveStart()) {
+            return job.generation() == status.redrives() + 1 && FulfillmentStatus.FAILED.equals(status.state());
+        }
+        return true;
+    }
+
+    /** Orders the attempts of a request across chains: generation first, then attempt. */
+    private static long step(Job job) {
+        return ((long) job.generation() << 32) | job.attempt();
+    }
+
+    /** Records the start of a redriven chain (status, "redriven" child event), then runs its attempt 1. */
+    private void startRedrive(Job job, TopicPartition tp, long offset) {
+        writer.redriven(job, clock.instant()).whenComplete((status, error) -> {
+            if (!running) return;
+            if (error != null) {
+                LOG.error("cannot record the redrive of {} (chain {}; retrying in {}): {}", job.id(), job.generation(),
+                        WRITE_RETRY, error.toString());
+                timer.schedule(() -> startRedrive(job, tp, offset), WRITE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            view.apply(status);
+            LOG.info("request {} task {} redriven: chain {} from dead letter {} key={} topic={} partition={} offset={}",
+                    job.id(), job.request().taskId(), job.generation(), job.redrive().deadLetter(), job.id(), tp.topic(),
+                    tp.partition(), offset);
+            // Off the producer's I/O thread.
+            timer.execute(() -> schedule(job, tp, offset));
+        });
+    }
+
+    /** Runs the job now, or parks it on the timer until it is due. */
+    private void schedule(Job job, TopicPartition tp, long offset) {
         long wait = job.notBefore() - clock.millis();
         if (wait > 0) {
-            Done key = new Done(tp, record.offset());
-            LOG.debug("attempt {} of {} due in {} ms key={} topic={} partition={} offset={}", job.attempt(), id, wait,
-                    record.key(), record.topic(), record.partition(), record.offset());
+            Done key = new Done(tp, offset);
+            LOG.debug("attempt {} of {} due in {} ms key={} topic={} partition={} offset={}", job.attempt(), job.id(), wait,
+                    job.id(), tp.topic(), tp.partition(), offset);
             java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
             ScheduledFuture<?> due = timer.schedule(() -> {
                 if (taken.compareAndSet(false, true)) {
@@ -193,7 +247,7 @@ final class DeliveryWorker implements AutoCloseable {
             RetryRecord r = Json.read(record.value(), RetryRecord.class);
             if (r.request() == null || r.request().id() == null) throw new IllegalArgumentException("retry record without request");
             return new Job(r.request(), r.attempt(), r.notBefore(), r.origin(),
-                    new TopicPartition(record.topic(), record.partition()), record.offset());
+                    new TopicPartition(record.topic(), record.partition()), record.offset(), r.redrive());
         }
         FulfillmentRequest r = Json.read(record.value(), FulfillmentRequest.class);
         if (r.id() == null || r.username() == null) throw new IllegalArgumentException("request without id or username");
@@ -221,8 +275,13 @@ final class DeliveryWorker implements AutoCloseable {
         if (!running) return;
         Instant now = clock.instant();
         FulfillmentRequest r = job.request();
-        FulfillmentStatus before = view.get(r.id()).orElse(FulfillmentStatus.pending(r));
-        Instant created = r.createdAt() == null ? now : dev.history.common.Timestamps.parse(r.createdAt());
+        FulfillmentStatus before = view.get(r.id()).filter(s -> s.redrives() == job.generation())
+                .orElse(job.generation() == 0 ? FulfillmentStatus.pending(r)
+                        : FulfillmentStatus.redriven(r, job.generation(), dev.history.common.Timestamps.format(now)));
+        // A redriven chain gets the whole FULFILLMENT_MAX_AGE again, counted from the redrive.
+        String chainStart = job.redrive() != null && job.redrive().requestedAt() != null
+                ? job.redrive().requestedAt() : r.createdAt();
+        Instant created = chainStart == null ? now : dev.history.common.Timestamps.parse(chainStart);
         NextStep step = NextStep.after(outcome, job.attempt(), policy, created, now);
         LOG.info("request {} task {} attempt {}: {} -> {} key={} topic={} partition={} offset={}", r.id(), r.taskId(),
                 job.attempt(), outcome.kind() == Outcome.Kind.SUCCESS ? "HTTP " + outcome.status() : outcome.describe(),
@@ -242,7 +301,7 @@ final class DeliveryWorker implements AutoCloseable {
                 return;
             }
             view.apply(status);
-            active.remove(job.id(), job.attempt());
+            active.remove(job.id(), step(job));
             pending.decrementAndGet();
             done.add(new Done(job.source(), job.offset()));
         });
@@ -307,7 +366,7 @@ final class DeliveryWorker implements AutoCloseable {
                 // Forget the hold too, so a later re-assignment takes the record again.
                 if (e.getValue().taken().compareAndSet(false, true)) {
                     e.getValue().timer().cancel(false);
-                    active.remove(e.getValue().job().id(), e.getValue().job().attempt());
+                    active.remove(e.getValue().job().id(), step(e.getValue().job()));
                     pending.decrementAndGet();
                 }
                 return true;

@@ -22,14 +22,15 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  */
 final class OutcomeWriter {
     /** Dead-letter header names. */
-    static final String H_ORIGINAL_TOPIC = "original-topic";
-    static final String H_ORIGINAL_PARTITION = "original-partition";
-    static final String H_ORIGINAL_OFFSET = "original-offset";
-    static final String H_ATTEMPTS = "attempts";
-    static final String H_LAST_ERROR = "last-error";
-    static final String H_LAST_STATUS = "last-status";
-    static final String H_TASK = "task";
-    static final String H_FAILED_AT = "failed-at";
+    static final String H_ORIGINAL_TOPIC = DeadLetters.ORIGINAL_TOPIC;
+    static final String H_ORIGINAL_PARTITION = DeadLetters.ORIGINAL_PARTITION;
+    static final String H_ORIGINAL_OFFSET = DeadLetters.ORIGINAL_OFFSET;
+    static final String H_ATTEMPTS = DeadLetters.ATTEMPTS;
+    static final String H_LAST_ERROR = DeadLetters.LAST_ERROR;
+    static final String H_LAST_STATUS = DeadLetters.LAST_STATUS;
+    static final String H_TASK = DeadLetters.TASK;
+    static final String H_FAILED_AT = DeadLetters.FAILED_AT;
+    static final String H_REDRIVES = DeadLetters.REDRIVES;
 
     private final Producer<String, byte[]> producer;
     private final FulfillmentTopics topics;
@@ -68,25 +69,40 @@ final class OutcomeWriter {
         FulfillmentStatus after = before.after(attempt, state, nextAt, Timestamps.format(now));
         if (step.kind() == NextStep.Kind.FAILED) {
             after = new FulfillmentStatus(after.id(), after.task(), after.taskName(), after.username(), after.state(),
-                    after.version(), after.attempts(), null, step.reason(), after.createdAt(), after.updatedAt());
+                    after.version(), after.attempts(), null, step.reason(), after.createdAt(), after.updatedAt(),
+                    after.redrives());
         }
 
         List<CompletableFuture<RecordMetadata>> writes = new ArrayList<>();
         writes.add(send(topics.status(), r.id(), Json.write(after), null));
         switch (step.kind()) {
-            case SUCCEEDED -> writes.add(history(ChildEvents.succeeded(r, job.attempt())));
+            case SUCCEEDED -> writes.add(history(ChildEvents.succeeded(r, job.generation(), job.attempt())));
             case RETRY -> {
-                writes.add(history(ChildEvents.attemptFailed(r, job.attempt(), outcome, step.nextAttemptAt())));
-                RetryRecord next = new RetryRecord(r, job.attempt() + 1, step.nextAttemptAt().toEpochMilli(), job.origin());
+                writes.add(history(ChildEvents.attemptFailed(r, job.generation(), job.attempt(), outcome, step.nextAttemptAt())));
+                RetryRecord next = new RetryRecord(r, job.attempt() + 1, step.nextAttemptAt().toEpochMilli(), job.origin(),
+                        job.redrive());
                 writes.add(send(topics.retries(), r.id(), Json.write(next), null));
             }
             case FAILED -> {
-                writes.add(history(ChildEvents.failed(r, job.attempt(), step.reason())));
+                writes.add(history(ChildEvents.failed(r, job.generation(), job.attempt(), step.reason())));
                 writes.add(deadLetter(job, r, outcome.status(), step.reason(), now));
             }
         }
         FulfillmentStatus result = after;
         return all(writes).thenApply(v -> result);
+    }
+
+    /**
+     * Starts redriven chain {@code job.generation()}: its pending status (which remembers that this redrive
+     * was started, see {@link Redrive}) and the "redriven" child event; completes with the status once both
+     * are durable. Written again with the same key and event id if the redrive record is re-read.
+     */
+    CompletableFuture<FulfillmentStatus> redriven(Job job, Instant now) {
+        FulfillmentRequest r = job.request();
+        FulfillmentStatus started = FulfillmentStatus.redriven(r, job.generation(), Timestamps.format(now));
+        return all(List.of(
+                send(topics.status(), r.id(), Json.write(started), null),
+                history(ChildEvents.redriven(r, job.generation())))).thenApply(v -> started);
     }
 
     /** A record that cannot even be read goes to the dead-letter topic as it was. */
@@ -112,6 +128,7 @@ final class OutcomeWriter {
         if (status != null) h.add(H_LAST_STATUS, bytes(Integer.toString(status)));
         h.add(H_TASK, bytes(r.taskId()));
         h.add(H_FAILED_AT, bytes(Timestamps.format(now)));
+        h.add(H_REDRIVES, bytes(Integer.toString(job.generation())));
         return send(topics.deadLetters(), r.id(), Json.write(r), h);
     }
 

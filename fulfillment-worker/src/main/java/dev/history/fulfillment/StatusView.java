@@ -84,11 +84,11 @@ final class StatusView implements AutoCloseable {
         return Optional.ofNullable(statuses.get(id));
     }
 
-    /** Keeps the higher version; returns true if {@code status} was newer. */
+    /** Keeps the newer of the two (higher redrive generation, then higher version); true if {@code status} was newer. */
     boolean apply(FulfillmentStatus status) {
         boolean[] changed = {false};
         statuses.compute(status.id(), (id, existing) -> {
-            if (existing == null || status.version() > existing.version()) {
+            if (existing == null || status.newerThan(existing)) {
                 changed[0] = true;
                 return status;
             }

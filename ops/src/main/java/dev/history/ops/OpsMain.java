@@ -12,8 +12,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/pipeline ops <command>}: operator tools. Only wires: the environment, the picocli command
- * tree and the exit code. Each command is one class listed in {@code subcommands}; adding one (e.g.
- * {@code redrive}) is one more class and one more entry there.
+ * tree and the exit code. Each command is one class listed in {@code subcommands}; adding one is one
+ * more class and one more entry there.
  */
 @Command(name = "ops",
         mixinStandardHelpOptions = true,
@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
             ReplayCommand.class,
             ExportCommand.class,
             StatusCommand.class,
+            RedriveCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OpsMain implements Runnable {
