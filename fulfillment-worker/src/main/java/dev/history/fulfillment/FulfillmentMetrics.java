@@ -3,19 +3,26 @@ package dev.history.fulfillment;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 
 /**
  * Webhook delivery metrics: {@code webhook_attempts_total{task,outcome,status}},
  * {@code webhook_latency_seconds{task}}, {@code fulfillment_completions_total{task,result}} (result
- * {@code failed} = dead-lettered) and {@code fulfillment_in_flight}.
+ * {@code failed} = dead-lettered), {@code fulfillment_in_flight}, and the worker consumer's own metrics.
  */
 final class FulfillmentMetrics {
     private final MeterRegistry registry;
 
     FulfillmentMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** The worker's consumer metrics, lag included ({@code kafka_consumer_fetch_manager_records_lag}). */
+    void bind(Consumer<?, ?> consumer) {
+        new KafkaClientMetrics(consumer).bindTo(registry);
     }
 
     void inFlight(Supplier<Number> pending) {

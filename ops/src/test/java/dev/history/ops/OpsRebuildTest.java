@@ -1,6 +1,6 @@
 package dev.history.ops;
 
-import static dev.history.ops.TestSystems.ops;
+import static dev.history.ops.Ops.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.history.standalone.Standalone;
@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
+import dev.history.standalone.TestHttp;
+import dev.history.standalone.TestSystems;
 
 /**
  * {@code ops rebuild} on a standalone system with its own embedded broker, as an operator runs it:
@@ -65,7 +67,7 @@ class OpsRebuildTest {
             assertThat(internalTopics).hasSize(5); // 4 changelogs + the alias repartition topic
 
             // While it runs: refused, naming the members, and nothing changes.
-            TestSystems.Result refused = ops(env, "rebuild", "--data-dir", dataDir);
+            Ops.Result refused = run(env, "rebuild", "--data-dir", dataDir);
             assertThat(refused.code()).isEqualTo(1);
             assertThat(refused.err()).contains("is running").contains("active member").contains("opsrebuild-streams")
                     .contains("Nothing was changed");
@@ -75,20 +77,20 @@ class OpsRebuildTest {
         }
 
         // Stopped: a dry run starts the broker on the data dir, reports the plan and changes nothing.
-        TestSystems.Result dryRun = ops(env, "rebuild", "--data-dir", dataDir, "--dry-run");
+        Ops.Result dryRun = run(env, "rebuild", "--data-dir", dataDir, "--dry-run");
         assertThat(dryRun.code()).isEqualTo(0);
         assertThat(dryRun.out()).contains("dry run, nothing changed").contains("internalTopicsToDelete=5");
         assertThat(dryRun.err()).contains("starting the standalone broker");
         assertThat(localState).isDirectory();
 
-        TestSystems.Result rebuild = ops(env, "rebuild", "--data-dir", dataDir);
+        Ops.Result rebuild = run(env, "rebuild", "--data-dir", dataDir);
         assertThat(rebuild.code()).isEqualTo(0);
         assertThat(rebuild.out()).contains("internalTopicsDeleted=5").contains("inputPartitionsReset=8")
                 .contains("localStateDeleted=" + localState.toAbsolutePath());
         assertThat(Files.exists(localState)).isFalse();
 
         // Safe to run twice: nothing left to delete, offsets reset again.
-        TestSystems.Result again = ops(env, "rebuild", "--data-dir", dataDir);
+        Ops.Result again = run(env, "rebuild", "--data-dir", dataDir);
         assertThat(again.code()).isEqualTo(0);
         assertThat(again.out()).contains("internalTopicsDeleted=0").contains("localStateDeleted=none");
 

@@ -1,6 +1,6 @@
 package dev.history.ops;
 
-import static dev.history.ops.TestSystems.ops;
+import static dev.history.ops.Ops.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,6 +29,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.history.standalone.TestHttp;
+import dev.history.standalone.TestSystems;
 
 /** replay, export and status against a running standalone system on the shared embedded broker. */
 class OpsToolsTest {
@@ -77,12 +79,12 @@ class OpsToolsTest {
         long before = TestSystems.recordCount(system.bootstrapServers(), topic);
         String[] args = {"replay", "--topic", topic, "--target", topic, "--from-time", from.toString(), "--to-time", to.toString()};
 
-        TestSystems.Result dryRun = ops(env, append(args, "--dry-run"));
+        Ops.Result dryRun = run(env, append(args, "--dry-run"));
         assertThat(dryRun.code()).isEqualTo(0);
         assertThat(dryRun.out()).contains("dry run").contains("wouldWrite=" + USERS * EVENTS);
         assertThat(TestSystems.recordCount(system.bootstrapServers(), topic)).isEqualTo(before);
 
-        TestSystems.Result replay = ops(env, args);
+        Ops.Result replay = run(env, args);
         assertThat(replay.code()).isEqualTo(0);
         assertThat(replay.out()).contains("written=" + USERS * EVENTS);
         assertThat(TestSystems.recordCount(system.bootstrapServers(), topic)).isEqualTo(before + USERS * EVENTS);
@@ -117,18 +119,18 @@ class OpsToolsTest {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(target, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        TestSystems.Result replay = ops(env, "replay", "--topic", topic, "--target", target,
+        Ops.Result replay = run(env, "replay", "--topic", topic, "--target", target,
                 "--from-offset", "1", "--to-offset", "3", "--partition", "0");
         assertThat(replay.code()).isEqualTo(0);
         assertThat(replay.out()).contains("written=2");
         assertThat(readAll(target)).extracting(r -> header(r, ReplayCommand.HEADER_OFFSET)).containsExactlyInAnyOrder("1", "2");
 
-        TestSystems.Result missing = ops(env, "replay", "--topic", topic, "--target", "opstools-no-such-topic",
+        Ops.Result missing = run(env, "replay", "--topic", topic, "--target", "opstools-no-such-topic",
                 "--from-offset", "0", "--to-offset", "1");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("opstools-no-such-topic");
 
-        TestSystems.Result bothRanges = ops(env, "replay", "--topic", topic, "--target", target,
+        Ops.Result bothRanges = run(env, "replay", "--topic", topic, "--target", target,
                 "--from-offset", "0", "--to-offset", "1", "--from-time", from.toString(), "--to-time", to.toString());
         assertThat(bothRanges.code()).isEqualTo(2);
     }
@@ -136,7 +138,7 @@ class OpsToolsTest {
     @Test
     void exportPrintsExactlyTheCustomersRecords() throws Exception {
         String username = "t3";
-        TestSystems.Result export = ops(env, "export", "--username", username);
+        Ops.Result export = run(env, "export", "--username", username);
         assertThat(export.code()).isEqualTo(0);
 
         List<ConsumerRecord<byte[], byte[]>> expected = readAll(topic).stream()
@@ -155,7 +157,7 @@ class OpsToolsTest {
                 expected.stream().map(r -> r.partition() + "@" + r.offset()).toList());
         assertThat(export.err()).contains("exported " + expected.size() + " record(s)");
 
-        TestSystems.Result unknown = ops(env, "export", "--username", "nobody-" + System.nanoTime());
+        Ops.Result unknown = run(env, "export", "--username", "nobody-" + System.nanoTime());
         assertThat(unknown.code()).isEqualTo(0);
         assertThat(unknown.out()).isEmpty();
     }
@@ -174,7 +176,7 @@ class OpsToolsTest {
             for (int p = 0; p < 4; p++) offsets.put(new TopicPartition(topic, p), new OffsetAndMetadata(1));
             admin.alterConsumerGroupOffsets(lagging, offsets).all().get(30, TimeUnit.SECONDS);
         }
-        TestSystems.Result status = ops(env, "status", "--json");
+        Ops.Result status = run(env, "status", "--json");
         assertThat(status.code()).isEqualTo(0);
         JsonNode root = Json.MAPPER.readTree(status.out());
         JsonNode events = find(root.get("topics"), "name", topic);
@@ -191,13 +193,13 @@ class OpsToolsTest {
         // The application id is always listed, even when that application never ran.
         Map<String, String> neverStarted = new java.util.HashMap<>(env);
         neverStarted.put("APPLICATION_ID", "opstools-never-started");
-        TestSystems.Result fresh = ops(neverStarted, "status", "--json");
+        Ops.Result fresh = run(neverStarted, "status", "--json");
         assertThat(fresh.code()).isEqualTo(0);
         JsonNode none = find(Json.MAPPER.readTree(fresh.out()).get("groups"), "group", "opstools-never-started");
         assertThat(none.get("members").asInt()).isZero();
         assertThat(none.get("lag").asLong()).isZero();
 
-        TestSystems.Result table = ops(env, "status");
+        Ops.Result table = run(env, "status");
         assertThat(table.code()).isEqualTo(0);
         assertThat(table.out()).contains("TOPIC").contains(topic).contains("LAG").contains(lagging).contains("(total)");
     }
@@ -205,13 +207,13 @@ class OpsToolsTest {
     @Test
     void everyCommandHasHelpAndBadInputIsAUsageError() {
         for (String command : new String[] {"rebuild", "replay", "export", "status"}) {
-            TestSystems.Result help = ops(env, command, "--help");
+            Ops.Result help = run(env, command, "--help");
             assertThat(help.code()).isEqualTo(0);
             assertThat(help.out()).contains("Usage: ops " + command).contains("--dry-run");
         }
-        assertThat(ops(env, "export").code()).isEqualTo(2);
-        assertThat(ops(env, "no-such-command").code()).isEqualTo(2);
-        TestSystems.Result badTime = ops(env, "replay", "--topic", topic, "--target", topic,
+        assertThat(run(env, "export").code()).isEqualTo(2);
+        assertThat(run(env, "no-such-command").code()).isEqualTo(2);
+        Ops.Result badTime = run(env, "replay", "--topic", topic, "--target", topic,
                 "--from-time", "yesterday", "--to-time", to.toString());
         assertThat(badTime.code()).isEqualTo(2);
         assertThat(badTime.err()).contains("yesterday");

@@ -1,6 +1,6 @@
 package dev.history.ops;
 
-import static dev.history.ops.TestSystems.ops;
+import static dev.history.ops.Ops.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -46,6 +46,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.history.standalone.TestSystems;
 
 /**
  * {@code ops redrive} against a running fulfillment worker on the shared embedded broker: requests whose
@@ -119,12 +120,12 @@ class RedriveCommandTest {
         failing.remove("/replace");
 
         long retriesBefore = TestSystems.recordCount(bootstrap(), retries());
-        TestSystems.Result dryRun = ops(env, "redrive", "--id", id, "--dry-run");
+        Ops.Result dryRun = run(env, "redrive", "--id", id, "--dry-run");
         assertThat(dryRun.code()).isZero();
         assertThat(dryRun.out()).contains("dry run, nothing written").contains("matched=1 wouldRedrive=1 ");
         assertThat(TestSystems.recordCount(bootstrap(), retries())).isEqualTo(retriesBefore);
 
-        TestSystems.Result run = ops(env, "redrive", "--id", id);
+        Ops.Result run = run(env, "redrive", "--id", id);
         assertThat(run.code()).isZero();
         assertThat(run.out()).contains("matched=1 redriven=1 skippedAlreadyRedriven=0");
         FulfillmentStatus succeeded = await(id, FulfillmentStatus.SUCCEEDED, 1);
@@ -145,7 +146,7 @@ class RedriveCommandTest {
                 .contains(Ids.stable(id, "redriven", "1"), Ids.stable(id, "redrive", "1", "succeeded"));
 
         // Running it again changes nothing: the status shows the dead letter's chain was redriven.
-        TestSystems.Result again = ops(env, "redrive", "--id", id);
+        Ops.Result again = run(env, "redrive", "--id", id);
         assertThat(again.code()).isZero();
         assertThat(again.out()).contains("matched=1 redriven=0 skippedAlreadyRedriven=1");
 
@@ -183,11 +184,11 @@ class RedriveCommandTest {
         failing.remove("/statement");
 
         long retriesBefore = TestSystems.recordCount(bootstrap(), retries());
-        TestSystems.Result byTask = ops(env, "redrive", "--task", "send-statement", "--dry-run");
+        Ops.Result byTask = run(env, "redrive", "--task", "send-statement", "--dry-run");
         assertThat(byTask.code()).isZero();
         assertThat(byTask.out()).contains("matched=1 wouldRedrive=1 ");
         assertThat(byTask.err()).contains("would redrive " + statement);
-        TestSystems.Result byTime = ops(env, "redrive", "--from-time", from.toString(), "--to-time", to.toString(),
+        Ops.Result byTime = run(env, "redrive", "--from-time", from.toString(), "--to-time", to.toString(),
                 "--dry-run");
         assertThat(byTime.code()).isZero();
         assertThat(byTime.out()).contains("matched=1 wouldRedrive=1 ");
@@ -195,8 +196,8 @@ class RedriveCommandTest {
         assertThat(TestSystems.recordCount(bootstrap(), retries())).isEqualTo(retriesBefore);
         assertThat(service.status(statement).orElseThrow().state()).isEqualTo(FulfillmentStatus.FAILED);
 
-        assertThat(ops(env, "redrive", "--task", "Send statement").out()).contains("matched=1 redriven=1 ");
-        assertThat(ops(env, "redrive", "--from-time", from.toString(), "--to-time", to.toString()).out())
+        assertThat(run(env, "redrive", "--task", "Send statement").out()).contains("matched=1 redriven=1 ");
+        assertThat(run(env, "redrive", "--from-time", from.toString(), "--to-time", to.toString()).out())
                 .contains("matched=1 redriven=1 ");
         assertThat(await(statement, FulfillmentStatus.SUCCEEDED, 1).attempts()).hasSize(1);
         assertThat(await(card, FulfillmentStatus.SUCCEEDED, 1).attempts()).hasSize(1);
@@ -204,16 +205,16 @@ class RedriveCommandTest {
         // Outside both selections: still failed, not called again.
         assertThat(service.status(later).orElseThrow().state()).isEqualTo(FulfillmentStatus.FAILED);
         assertThat(calls(later)).hasSize(2);
-        assertThat(ops(env, "redrive", "--task", "send-statement").out())
+        assertThat(run(env, "redrive", "--task", "send-statement").out())
                 .contains("matched=1 redriven=0 skippedAlreadyRedriven=1");
     }
 
     @Test
     void badCommandLinesExitWithTwo() {
-        assertThat(ops(env, "redrive", "--from-time", "2026-01-02T00:00:00Z", "--to-time", "2026-01-01T00:00:00Z").code())
+        assertThat(run(env, "redrive", "--from-time", "2026-01-02T00:00:00Z", "--to-time", "2026-01-01T00:00:00Z").code())
                 .isEqualTo(2);
-        assertThat(ops(env, "redrive", "--from-time", "2026-01-02T00:00:00Z").code()).isEqualTo(2);
-        assertThat(ops(env, "redrive", "--help").out()).contains("--task").contains("--dry-run");
+        assertThat(run(env, "redrive", "--from-time", "2026-01-02T00:00:00Z").code()).isEqualTo(2);
+        assertThat(run(env, "redrive", "--help").out()).contains("--task").contains("--dry-run");
     }
 
     private static String submit(String taskName, String username) throws Exception {

@@ -12,18 +12,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A plain HTTP client for tests, talking to a real port. */
-final class TestHttp {
+public final class TestHttp {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
 
-    TestHttp(int port) {
+    public TestHttp(int port) {
         this.base = "http://localhost:" + port;
     }
 
-    record Response(int status, String body, HttpHeaders headers) {
-        JsonNode json() {
+    public record Response(int status, String body, HttpHeaders headers) {
+        public JsonNode json() {
             try {
                 return Json.MAPPER.readTree(body);
             } catch (IOException e) {
@@ -31,37 +31,37 @@ final class TestHttp {
             }
         }
 
-        String header(String name) {
+        public String header(String name) {
             return headers.firstValue(name).orElse(null);
         }
     }
 
-    Response get(String path, String... headers) {
+    public Response get(String path, String... headers) {
         return send(builder(path, headers).GET());
     }
 
-    Response postJson(String path, String json, String... headers) {
+    public Response postJson(String path, String json, String... headers) {
         return send(builder(path, headers).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    Response postForm(String path, String form) {
+    public Response postForm(String path, String form) {
         return send(builder(path).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)));
     }
 
-    Response post(String path, String contentType, byte[] body) {
+    public Response post(String path, String contentType, byte[] body) {
         HttpRequest.Builder builder = builder(path);
         if (contentType != null) builder.header("Content-Type", contentType);
         return send(builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
-    Response deleteJson(String path, String json) {
+    public Response deleteJson(String path, String json) {
         return send(builder(path).header("Content-Type", "application/json")
                 .method("DELETE", HttpRequest.BodyPublishers.ofString(json)));
     }
 
-    Response method(String method, String path, String... headers) {
+    public Response method(String method, String path, String... headers) {
         return send(builder(path, headers).method(method, HttpRequest.BodyPublishers.noBody()));
     }
 

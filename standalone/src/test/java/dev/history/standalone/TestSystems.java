@@ -20,10 +20,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Test environments: each test class gets its own topics, application id and data directory on the shared broker. */
-final class TestSystems {
+public final class TestSystems {
     private TestSystems() {}
 
-    static Map<String, String> env(String name) {
+    public static Map<String, String> env(String name) {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", EmbeddedKafka.sharedBootstrapServers());
         env.put("TOPIC_HISTORY_EVENTS", name + "-history-events");
@@ -36,11 +36,11 @@ final class TestSystems {
         return env;
     }
 
-    static Standalone start(Map<String, String> env) {
+    public static Standalone start(Map<String, String> env) {
         return Standalone.start(Env.of(env)).awaitReady(Duration.ofSeconds(60));
     }
 
-    static Path tempDir(String name) {
+    public static Path tempDir(String name) {
         try {
             return Files.createTempDirectory(name);
         } catch (IOException e) {
@@ -48,7 +48,7 @@ final class TestSystems {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -57,7 +57,7 @@ final class TestSystems {
     }
 
     /** Sum of the end offsets of a topic: unchanged means nothing was written. */
-    static long recordCount(String bootstrap, String topic) {
+    public static long recordCount(String bootstrap, String topic) {
         Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -68,7 +68,7 @@ final class TestSystems {
     }
 
     /** Polls until the condition holds, failing with the message after the timeout. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
