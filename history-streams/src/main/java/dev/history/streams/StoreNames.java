@@ -4,7 +4,10 @@ package dev.history.streams;
 public final class StoreNames {
     /** Event JSON by {@link TimelineKeys} event key. */
     public static final String TIMELINE = "timeline";
-    /** (username, event id) → order bytes: remembers every id in a timeline. */
+    /**
+     * (username, event id) → order bytes + acceptance time: remembers every id in a timeline; the bare
+     * username prefix holds the customer's last reset time.
+     */
     public static final String TIMELINE_IDS = "timeline-ids";
     /** username → current profile (to know which aliases a change releases). */
     public static final String PROFILES = "profiles";

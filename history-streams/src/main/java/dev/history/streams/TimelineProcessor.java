@@ -3,9 +3,11 @@ package dev.history.streams;
 import dev.history.common.HistoryCommand;
 import dev.history.common.HistoryEvent;
 import dev.history.common.Json;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -21,7 +23,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Applies history commands to the timeline stores: an {@code add} is one put (skipped when the event
  * id is already in the timeline, so client retries and topic replays never duplicate), a
- * {@code reset} deletes the customer's key range.
+ * {@code reset} deletes what the customer's timeline held.
+ *
+ * <p>Resets are ordered by the time the gateway accepted the commands (the record timestamp, which
+ * replays keep), not by their position in the topic: a reset removes events accepted up to its own
+ * time and leaves a watermark, and an add accepted before the watermark is ignored. So re-emitting an
+ * old range of the topic (ops replay) neither resurrects cleared events nor clears newer ones; the
+ * state converges to the same timeline whatever order the records arrive in.
  */
 final class TimelineProcessor implements Processor<String, HistoryCommand, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
@@ -48,7 +56,7 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         }
         switch (command.type()) {
             case HistoryCommand.ADD -> add(username, command.event(), record.timestamp());
-            case HistoryCommand.RESET -> reset(username);
+            case HistoryCommand.RESET -> reset(username, record.timestamp());
             default -> LOG.warn("skipping unknown history command type '{}' key={} at {}", command.type(), username, where());
         }
     }
@@ -63,29 +71,42 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
             LOG.debug("duplicate event id={} key={} at {} ignored", event.id(), username, where());
             return;
         }
+        if (recordTimestamp < resetWatermark(username)) {
+            LOG.debug("event id={} key={} at {} was accepted before a later reset; ignored", event.id(), username, where());
+            return;
+        }
         long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(fallbackSequence++);
         byte[] order = TimelineKeys.order(millis(event.timestamp(), recordTimestamp), offset);
         timeline.put(TimelineKeys.eventKey(username, order), Json.write(event));
-        ids.put(idKey, order);
+        ids.put(idKey, ByteBuffer.allocate(TimelineKeys.ORDER_BYTES + 8).put(order).putLong(recordTimestamp).array());
     }
 
-    private void reset(String username) {
-        int removed = deleteRange(timeline, username);
-        deleteRange(ids, username);
-        LOG.info("timeline reset key={} removed={} at {}", username, removed, where());
-    }
-
-    private static int deleteRange(KeyValueStore<Bytes, byte[]> store, String username) {
-        List<Bytes> keys = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it =
-                store.range(TimelineKeys.prefixStart(username), TimelineKeys.prefixEnd(username))) {
+    /** Removes every event accepted at or before {@code acceptedUpTo}; later ones (seen in a replay) stay. */
+    private void reset(String username, long acceptedUpTo) {
+        Bytes watermarkKey = TimelineKeys.prefixStart(username);
+        ids.put(watermarkKey, ByteBuffer.allocate(8).putLong(Math.max(acceptedUpTo, resetWatermark(username))).array());
+        List<KeyValue<Bytes, byte[]>> cleared = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = ids.range(watermarkKey, TimelineKeys.prefixEnd(username))) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> entry = it.next();
-                keys.add(entry.key);
+                if (entry.key.equals(watermarkKey)) continue;
+                ByteBuffer value = ByteBuffer.wrap(entry.value);
+                long accepted = entry.value.length >= TimelineKeys.ORDER_BYTES + 8
+                        ? value.getLong(TimelineKeys.ORDER_BYTES) : Long.MIN_VALUE;
+                if (accepted <= acceptedUpTo) cleared.add(entry);
             }
         }
-        keys.forEach(store::delete);
-        return keys.size();
+        for (KeyValue<Bytes, byte[]> entry : cleared) {
+            timeline.delete(TimelineKeys.eventKey(username, Arrays.copyOf(entry.value, TimelineKeys.ORDER_BYTES)));
+            ids.delete(entry.key);
+        }
+        LOG.info("timeline reset key={} removed={} at {}", username, cleared.size(), where());
+    }
+
+    /** Events accepted before this time were cleared by a reset (stored under the bare prefix: no event id is empty). */
+    private long resetWatermark(String username) {
+        byte[] value = ids.get(TimelineKeys.prefixStart(username));
+        return value == null ? Long.MIN_VALUE : ByteBuffer.wrap(value).getLong();
     }
 
     private static long millis(String timestamp, long fallback) {

@@ -9,6 +9,7 @@ import dev.history.common.HistoryEvent;
 import dev.history.common.Json;
 import dev.history.common.JsonSerde;
 import dev.history.common.Topics;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
@@ -95,6 +96,25 @@ class HistoryTopologyTest {
 
         assertThat(timeline("alice")).extracting(HistoryEvent::id).containsExactly("new", "old1");
         assertThat(timeline("alicia")).extracting(HistoryEvent::id).containsExactly("keep");
+    }
+
+    @Test
+    void replayingAnOldRangeNeitherResurrectsClearedEventsNorClearsNewerOnes() {
+        Instant t0 = Instant.parse("2026-05-01T10:00:00Z");
+        HistoryCommand old = HistoryCommand.add("alice", event("old", "2026-05-01T10:00:00.000Z", ""), "test");
+        HistoryCommand reset = HistoryCommand.reset("alice", "test");
+        HistoryCommand newer = HistoryCommand.add("alice", event("newer", "2026-05-01T10:02:00.000Z", ""), "test");
+        history.pipeInput("alice", old, t0);
+        history.pipeInput("alice", reset, t0.plusSeconds(60));
+        history.pipeInput("alice", newer, t0.plusSeconds(120));
+        assertThat(timeline("alice")).extracting(HistoryEvent::id).containsExactly("newer");
+
+        // ops replay re-emits the same records with their original timestamps
+        history.pipeInput("alice", old, t0);
+        history.pipeInput("alice", reset, t0.plusSeconds(60));
+        history.pipeInput("alice", newer, t0.plusSeconds(120));
+
+        assertThat(timeline("alice")).extracting(HistoryEvent::id).containsExactly("newer");
     }
 
     @Test

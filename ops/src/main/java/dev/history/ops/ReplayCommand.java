@@ -108,8 +108,8 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     @Option(names = "--skip-resets",
-            description = "Do not re-emit history 'reset' commands (a replayed reset clears the customer's timeline "
-                    + "again, including events added since).")
+            description = "Do not re-emit history 'reset' commands (a replayed reset only clears events accepted "
+                    + "before it, so this is not needed for safety).")
     boolean skipResets;
 
     @Option(names = "--dry-run", description = "Count what would be replayed; write nothing.")
