@@ -9,6 +9,9 @@ package dev.history.common;
  * @param origin who wrote it (e.g. "gateway", "fulfillment-worker"), for operators
  */
 public record HistoryCommand(String type, String username, HistoryEvent event, String origin) {
+    /** Header that {@code ops replay} puts on every re-emitted record (naming the source topic). */
+    public static final String REPLAY_SOURCE_TOPIC_HEADER = "replay-source-topic";
+
     public static final String ADD = "add";
     public static final String RESET = "reset";
 

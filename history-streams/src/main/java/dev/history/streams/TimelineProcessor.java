@@ -25,11 +25,13 @@ import org.slf4j.LoggerFactory;
  * id is already in the timeline, so client retries and topic replays never duplicate), a
  * {@code reset} deletes what the customer's timeline held.
  *
- * <p>Resets are ordered by the time the gateway accepted the commands (the record timestamp, which
- * replays keep), not by their position in the topic: a reset removes events accepted up to its own
- * time and leaves a watermark, and an add accepted before the watermark is ignored. So re-emitting an
- * old range of the topic (ops replay) neither resurrects cleared events nor clears newer ones; the
- * state converges to the same timeline whatever order the records arrive in.
+ * <p>Live records (and a rebuild from the beginning) apply in topic order: a reset clears everything
+ * before it, everything after it stays. Records re-emitted by {@code ops replay} (marked with
+ * {@link HistoryCommand#REPLAY_SOURCE_TOPIC_HEADER}) arrive out of that order, so for them resets are
+ * ordered by acceptance time (the record timestamp, which replay keeps): every reset leaves a
+ * watermark, a replayed add accepted before it is ignored, and a replayed reset only clears events
+ * accepted up to its own time. Replaying an old range therefore neither resurrects cleared events nor
+ * clears newer ones. (Live adds are not held to the watermark: gateway clocks may differ slightly.)
  */
 final class TimelineProcessor implements Processor<String, HistoryCommand, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
@@ -55,13 +57,18 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
             return;
         }
         switch (command.type()) {
-            case HistoryCommand.ADD -> add(username, command.event(), record.timestamp());
-            case HistoryCommand.RESET -> reset(username, record.timestamp());
+            case HistoryCommand.ADD -> add(username, command.event(), record.timestamp(), replayed(record));
+            case HistoryCommand.RESET -> reset(username, replayed(record) ? record.timestamp() : Long.MAX_VALUE,
+                    record.timestamp());
             default -> LOG.warn("skipping unknown history command type '{}' key={} at {}", command.type(), username, where());
         }
     }
 
-    private void add(String username, HistoryEvent event, long recordTimestamp) {
+    private static boolean replayed(Record<String, HistoryCommand> record) {
+        return record.headers().lastHeader(HistoryCommand.REPLAY_SOURCE_TOPIC_HEADER) != null;
+    }
+
+    private void add(String username, HistoryEvent event, long recordTimestamp, boolean replayed) {
         if (event == null || event.id() == null) {
             LOG.warn("skipping add without event id key={} at {}", username, where());
             return;
@@ -71,7 +78,7 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
             LOG.debug("duplicate event id={} key={} at {} ignored", event.id(), username, where());
             return;
         }
-        if (recordTimestamp < resetWatermark(username)) {
+        if (replayed && recordTimestamp < resetWatermark(username)) {
             LOG.debug("event id={} key={} at {} was accepted before a later reset; ignored", event.id(), username, where());
             return;
         }
@@ -81,10 +88,13 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         ids.put(idKey, ByteBuffer.allocate(TimelineKeys.ORDER_BYTES + 8).put(order).putLong(recordTimestamp).array());
     }
 
-    /** Removes every event accepted at or before {@code acceptedUpTo}; later ones (seen in a replay) stay. */
-    private void reset(String username, long acceptedUpTo) {
+    /**
+     * Removes every event accepted at or before {@code acceptedUpTo} (everything, for a live reset) and
+     * raises the customer's reset watermark to {@code resetTime}.
+     */
+    private void reset(String username, long acceptedUpTo, long resetTime) {
         Bytes watermarkKey = TimelineKeys.prefixStart(username);
-        ids.put(watermarkKey, ByteBuffer.allocate(8).putLong(Math.max(acceptedUpTo, resetWatermark(username))).array());
+        ids.put(watermarkKey, ByteBuffer.allocate(8).putLong(Math.max(resetTime, resetWatermark(username))).array());
         List<KeyValue<Bytes, byte[]>> cleared = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = ids.range(watermarkKey, TimelineKeys.prefixEnd(username))) {
             while (it.hasNext()) {

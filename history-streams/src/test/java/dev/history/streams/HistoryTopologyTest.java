@@ -12,11 +12,13 @@ import dev.history.common.Topics;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -109,12 +111,21 @@ class HistoryTopologyTest {
         history.pipeInput("alice", newer, t0.plusSeconds(120));
         assertThat(timeline("alice")).extracting(HistoryEvent::id).containsExactly("newer");
 
-        // ops replay re-emits the same records with their original timestamps
-        history.pipeInput("alice", old, t0);
-        history.pipeInput("alice", reset, t0.plusSeconds(60));
-        history.pipeInput("alice", newer, t0.plusSeconds(120));
+        // ops replay re-emits the same records with their original timestamps and a replay header
+        replay("alice", old, t0);
+        replay("alice", reset, t0.plusSeconds(60));
+        replay("alice", newer, t0.plusSeconds(120));
 
         assertThat(timeline("alice")).extracting(HistoryEvent::id).containsExactly("newer");
+    }
+
+    @Test
+    void aLiveEventAfterAResetStaysEvenIfItsGatewayClockWasBehind() {
+        Instant t0 = Instant.parse("2026-05-01T10:00:00Z");
+        history.pipeInput("alice", HistoryCommand.reset("alice", "test"), t0.plusSeconds(5));
+        history.pipeInput("alice", HistoryCommand.add("alice", event("after", "2026-05-01T10:00:00.000Z", ""), "test"), t0);
+
+        assertThat(timeline("alice")).extracting(HistoryEvent::id).containsExactly("after");
     }
 
     @Test
@@ -184,6 +195,11 @@ class HistoryTopologyTest {
         KeyValueStore<String, CustomerProfile> aliases = driver.getKeyValueStore(StoreNames.ALIASES);
         assertThat(aliases.get("ani:15550100").name()).isEqualTo("Alice B");
         assertThat(aliases.get("ani:15550100").preferredChannel()).isEqualTo("sms");
+    }
+
+    private void replay(String username, HistoryCommand command, Instant timestamp) {
+        history.pipeInput(new TestRecord<>(username, command,
+                new RecordHeaders().add(HistoryCommand.REPLAY_SOURCE_TOPIC_HEADER, "history-events".getBytes()), timestamp));
     }
 
     private void add(String username, HistoryEvent event) {

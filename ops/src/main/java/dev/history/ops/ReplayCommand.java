@@ -1,6 +1,7 @@
 package dev.history.ops;
 
 import dev.history.common.Env;
+import dev.history.common.HistoryCommand;
 import dev.history.common.Json;
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
@@ -52,7 +53,7 @@ import picocli.CommandLine.Spec;
             "Replaying history-events into history-events adds no duplicate events to timelines (ids are stable). "
                     + "The services may keep running."})
 final class ReplayCommand implements Callable<Integer> {
-    static final String HEADER_TOPIC = "replay-source-topic";
+    static final String HEADER_TOPIC = HistoryCommand.REPLAY_SOURCE_TOPIC_HEADER;
     static final String HEADER_PARTITION = "replay-source-partition";
     static final String HEADER_OFFSET = "replay-source-offset";
     private static final Logger LOG = LoggerFactory.getLogger(ReplayCommand.class);
