@@ -94,7 +94,6 @@ public final class BenchMain {
                 + "\"retry\":{\"schedule\":\"200ms\",\"jitter\":0}}]");
         systemEnv.put("FULFILLMENT_TASKS_FILE", tasks.toString());
         systemEnv.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8");
-        systemEnv.put("LOG_LEVEL", "WARN");
         // Settings that the operator may have exported are passed on and reported.
         for (String name : System.getenv().keySet()) {
             if (name.startsWith("FULFILLMENT_") || name.startsWith("HTTP_MAX") || name.equals("COMMIT_INTERVAL_MS")
