@@ -49,7 +49,7 @@ public final class BenchMain {
                 double backgroundRate, int readConnections, double readSeconds, int[] readUsers, int fulfillments,
                 int memoryCustomers) {
         static Plan fullPlan() {
-            return new Plan(false, 5, 12, 64, 3, 10, 2000, 32, 8, 10, 2000, 16, 6, new int[] {200, 100, 20}, 5000, 1_000_000);
+            return new Plan(false, 5, 12, 64, 3, 10, 2000, 32, 8, 10, 2000, 16, 6, new int[] {200, 100, 20}, 4000, 1_000_000);
         }
 
         static Plan smokePlan() {
@@ -97,7 +97,7 @@ public final class BenchMain {
         // Settings that the operator may have exported are passed on and reported.
         for (String name : System.getenv().keySet()) {
             if (name.startsWith("FULFILLMENT_") || name.startsWith("HTTP_MAX") || name.equals("COMMIT_INTERVAL_MS")
-                    || name.equals("NUM_STREAM_THREADS") || name.equals("TOPIC_PARTITIONS") || name.equals("KAFKA_COMPRESSION")) {
+                    || name.equals("NUM_STREAM_THREADS") || name.startsWith("KAFKA_CLIENT_") || name.equals("TOPIC_PARTITIONS") || name.equals("KAFKA_COMPRESSION")) {
                 systemEnv.put(name, System.getenv(name));
             }
         }
@@ -183,14 +183,29 @@ public final class BenchMain {
         void run() throws Exception;
     }
 
+    /** With -Dbench.profile=DIR, each phase is recorded with JFR in the system JVM (jcmd JFR.start/stop) into DIR. */
     private void phase(String name, List<String> failures, Phase phase) {
+        String only = System.getProperty("bench.phases");
+        if (only != null && !List.of(only.split(",")).contains(name.substring(0, 1))) return;
         log("phase " + name);
+        String profileDir = System.getProperty("bench.profile");
+        String recording = name.replace(' ', '-');
         try {
+            if (profileDir != null) system.jcmd("JFR.start", "name=" + recording, "settings=profile");
             phase.run();
         } catch (Exception | AssertionError e) {
             log("phase " + name + " FAILED: " + e);
             e.printStackTrace();
             failures.add(name + ": " + e);
+        } finally {
+            if (profileDir != null) {
+                try {
+                    Path dir = Files.createDirectories(Path.of(profileDir).toAbsolutePath());
+                    system.jcmd("JFR.stop", "name=" + recording, "filename=" + dir.resolve(recording + ".jfr"));
+                } catch (Exception e) {
+                    log("cannot save the JFR recording of " + name + ": " + e);
+                }
+            }
         }
     }
 
@@ -338,6 +353,7 @@ public final class BenchMain {
     // ---------------------------------------------------------------- 4 freshness
 
     private void freshness() throws Exception {
+        awaitCaughtUp("history-streams", 300); // start from steady state, not from the batch phase's backlog
         byte[][] background = singleRequests("bg", 20_000);
         Load.Result[] bg = new Load.Result[1];
         Thread backgroundThread = new Thread(() -> {
@@ -404,6 +420,7 @@ public final class BenchMain {
     // ---------------------------------------------------------------- 5 reads
 
     private void reads() throws Exception {
+        awaitCaughtUp("history-streams", 300);
         int[] sizes = {10, 100, 1000};
         Map<String, Object> r = new LinkedHashMap<>();
         String run = Long.toString(System.currentTimeMillis() % 1_000_000);
@@ -471,6 +488,7 @@ public final class BenchMain {
 
     private void fulfillment() throws Exception {
         Map<String, Object> r = new LinkedHashMap<>();
+        awaitCaughtUp("history-streams", 300);
         for (String task : List.of("Bench", "BenchFlaky")) {
             sink.reset();
             int total = plan.fulfillments();

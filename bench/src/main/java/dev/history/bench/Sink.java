@@ -31,6 +31,9 @@ final class Sink implements AutoCloseable {
 
     Sink(int delayMs) throws IOException {
         this.delayMs = delayMs;
+        // Without TCP_NODELAY the JDK server writes headers and body in two segments and Nagle + the
+        // client's delayed ACK add ~40 ms to every answer: the sink would measure itself, not the worker.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
         executor = Executors.newFixedThreadPool(512, r -> {
             Thread t = new Thread(r, "sink");
