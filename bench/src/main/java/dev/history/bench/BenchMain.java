@@ -160,8 +160,9 @@ public final class BenchMain {
         Path dir = root.resolve("bench/results");
         Path file = dir.resolve(stamp + (plan.smoke() ? "-smoke" : "") + ".json");
         Report.write(file, result);
-        if (!plan.smoke()) Report.write(dir.resolve("latest.json"), result);
-        System.out.println("written " + root.relativize(file) + (plan.smoke() ? "" : " and bench/results/latest.json"));
+        boolean complete = !plan.smoke() && System.getProperty("bench.phases") == null;
+        if (complete) Report.write(dir.resolve("latest.json"), result);
+        System.out.println("written " + root.relativize(file) + (complete ? " and bench/results/latest.json" : ""));
 
         List<String> missing = summaryOut.entrySet().stream()
                 .filter(e -> !(e.getValue() instanceof Number n) || n.doubleValue() <= 0)
