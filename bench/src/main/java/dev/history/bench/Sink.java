@@ -28,6 +28,8 @@ final class Sink implements AutoCloseable {
     final AtomicLong failedFirstAttempts = new AtomicLong();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Closed while requests are being submitted, so the worker builds a backlog and the drain measures delivery alone. */
+    private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
 
     Sink(int delayMs) throws IOException {
         this.delayMs = delayMs;
@@ -50,6 +52,11 @@ final class Sink implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    void close(boolean closed) {
+        if (closed) gate = new java.util.concurrent.CountDownLatch(1);
+        else gate.countDown();
+    }
+
     void reset() {
         succeededAt.clear();
         attempts.set(0);
@@ -62,6 +69,7 @@ final class Sink implements AutoCloseable {
         maxInFlight.accumulateAndGet(now, Math::max);
         try {
             byte[] body = exchange.getRequestBody().readAllBytes();
+            gate.await(300, java.util.concurrent.TimeUnit.SECONDS);
             attempts.incrementAndGet();
             Thread.sleep(delayMs);
             String id = exchange.getRequestHeaders().getFirst("webhook-id");
