@@ -647,6 +647,7 @@ public final class BenchMain {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(systemEnv.getOrDefault("NUM_STREAM_THREADS", "1")));
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
@@ -685,7 +686,8 @@ public final class BenchMain {
         double rate = events / seconds;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("events", events);
-        r.put("application_id", appId + " (HistoryTopology in the bench JVM, exactly_once_v2, commit " + commitInterval + " ms, fresh state)");
+        r.put("application_id", appId + " (HistoryTopology in the bench JVM, exactly_once_v2, commit " + commitInterval + " ms, "
+                + props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG) + " stream thread(s) as the service's NUM_STREAM_THREADS, fresh state)");
         r.put("seconds_start_to_lag_zero", Report.round(seconds));
         r.put("seconds_to_first_commit", Report.round(firstProgress));
         r.put("events_per_s", Report.round(rate));
