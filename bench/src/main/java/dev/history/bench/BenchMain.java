@@ -69,6 +69,7 @@ public final class BenchMain {
     private Load load;
     private KafkaSettings kafka;
     private double ceiling = Double.NaN;
+    private static double lastOther = Double.NaN;
 
     private BenchMain(Plan plan, Path root) {
         this.plan = plan;
@@ -86,6 +87,7 @@ public final class BenchMain {
 
     private int run(String javaOpts) throws Exception {
         Instant started = Instant.now();
+        String loadStart = firstMatch(Path.of("/proc/loadavg"), "");
         Path tmp = Files.createTempDirectory("history-bench-");
         sink = new Sink(20);
         Path tasks = tmp.resolve("tasks.json");
@@ -142,6 +144,10 @@ public final class BenchMain {
         settings.put("generator", "blocking HTTP/1.1 keep-alive clients (one thread + socket per connection) in the bench JVM");
         settings.put("generator_cores_whole_run", Report.round(generatorCores));
         settings.put("plan", plan.toString());
+        settings.put("loadavg_at_start", loadStart);
+        settings.put("loadavg_at_end", firstMatch(Path.of("/proc/loadavg"), ""));
+        settings.put("other_cores_note", "CPU used by other processes on the machine during the phase (from /proc/stat); "
+                + "non-zero means the figures were contaminated by someone else's work");
         result.put("settings", settings);
         result.put("phases", phases);
         Map<String, Object> summaryOut = new LinkedHashMap<>();
@@ -268,6 +274,7 @@ public final class BenchMain {
         ceiling = (a1 - a0) / seconds;
         double gen = mark.generatorCores();
         double sys = mark.systemCores();
+        double other = mark.otherCores();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("topic", topic + " (same partitions/configs as history-events, same broker)");
         r.put("record_bytes", values[0].length);
@@ -282,8 +289,10 @@ public final class BenchMain {
         r.put("mb_per_s", Report.round(ceiling * values[0].length / 1e6));
         r.put("generator_cores", Report.round(gen));
         r.put("system_cores", Report.round(sys));
+        r.put("other_cores", Report.round(other));
         phases.put("ceiling", r);
         summary.put("ceiling_records_per_s", ceiling);
+        lastOther = other;
         rows.add(row("1 ceiling", "raw producer, " + values[0].length + " B", ceiling, "rec/s", null, 1.0, "ceiling", "-", gen, sys));
     }
 
@@ -413,6 +422,7 @@ public final class BenchMain {
         row.add("p99 <= 100 ms");
         row.add(bg[0].generatorCores());
         row.add(bg[0].systemCores());
+        row.add(bg[0].otherCores());
         rows.add(row);
         if (visible.getTotalCount() == 0) throw new IllegalStateException("no freshness probe completed");
         checkErrors(bg[0]);
@@ -542,6 +552,7 @@ public final class BenchMain {
             });
             double gen = mark.generatorCores();
             double sys = mark.systemCores();
+            double other = mark.otherCores();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("sink", task.equals("Bench") ? "answers 200 after 20 ms" : "20 ms; 503 to the first attempt of 30 % of requests, retry after 200 ms");
             m.put("requests", total);
@@ -558,6 +569,7 @@ public final class BenchMain {
             m.put("p999_ms_sink_open_to_delivery", Report.round(latency.getValueAtPercentile(99.9) / 1e6));
             m.put("generator_cores", Report.round(gen));
             m.put("system_cores", Report.round(sys));
+            m.put("other_cores", Report.round(other));
             r.put(task.equals("Bench") ? "sink_20ms" : "sink_20ms_30pct_failing", m);
             if (task.equals("Bench")) summary.put("fulfillment_deliveries_per_s", rate);
             List<Object> row = new ArrayList<>(List.of("6 fulfillment", (task.equals("Bench") ? "20 ms sink" : "20 ms sink, 30% fail")
@@ -572,6 +584,7 @@ public final class BenchMain {
             row.add(">= 2,000 deliveries/s");
             row.add(gen);
             row.add(sys);
+            row.add(other);
             rows.add(row);
         }
         r.put("webhook_concurrency", Map.of(
@@ -597,8 +610,8 @@ public final class BenchMain {
         r.put("after_run", Map.of("heap_after_gc_mb", Report.round(heap1), "rss_mb", Report.round(rss1)));
         summary.put("heap_after_gc_mb", heap1);
         summary.put("rss_mb", rss1);
-        rows.add(List.of("8 memory", "after the run", Report.round(heap1), "MB heap", "-", "-", "-", heap1 / 512, "target", "heap <= 512 MB",
-                "rss " + Report.fmt(Report.round(rss1)) + " MB", "-"));
+        rows.add(new ArrayList<>(List.of("8 memory", "after the run", Report.round(heap1), "MB heap", "-", "-", "-", heap1 / 512, "target", "heap <= 512 MB",
+                "rss " + Report.fmt(Report.round(rss1)) + " MB", "-")));
 
         // Load N more customers (one event each) straight onto history-events, wait until Streams has them all.
         int customers = plan.memoryCustomers();
@@ -628,8 +641,8 @@ public final class BenchMain {
         r.put("heap_info", system.heapInfo());
         r.put("method", "jcmd <pid> GC.run, then GC.heap_info (used); VmRSS from /proc/<pid>/status");
         phases.put("memory", r);
-        rows.add(List.of("8 memory", "after +" + Report.fmt(customers) + " customers", Report.round(heap2), "MB heap", "-", "-", "-",
-                heap2 / 512, "target", "flat, <= 512 MB", "rss " + Report.fmt(Report.round(rss2)) + " MB", "-"));
+        rows.add(new ArrayList<>(List.of("8 memory", "after +" + Report.fmt(customers) + " customers", Report.round(heap2), "MB heap", "-", "-", "-",
+                heap2 / 512, "target", "flat, <= 512 MB", "rss " + Report.fmt(Report.round(rss2)) + " MB", "-")));
     }
 
     // ---------------------------------------------------------------- 7 rebuild
@@ -677,6 +690,7 @@ public final class BenchMain {
         }
         double gen = mark.generatorCores();
         double sys = mark.systemCores();
+        lastOther = mark.otherCores();
         deleteRecursively(state);
         try (Admin admin = Admin.create(kafka.common("bench-admin"))) {
             admin.deleteConsumerGroups(List.of(appId)).all().get(30, TimeUnit.SECONDS);
@@ -694,6 +708,7 @@ public final class BenchMain {
         r.put("ratio_to_ceiling", Report.round(rate / ceiling));
         r.put("rebuild_cores_bench_jvm", Report.round(gen));
         r.put("broker_cores_system_jvm", Report.round(sys));
+        r.put("other_cores", Report.round(lastOther));
         phases.put("rebuild", r);
         summary.put("rebuild_events_per_s", rate);
         rows.add(rowIndexBeforeMemory(), row("7 rebuild", Report.fmt(events) + " events, new app id", rate, "events/s",
@@ -757,6 +772,7 @@ public final class BenchMain {
         row.add(target);
         row.add(gen);
         row.add(sys);
+        row.add(lastOther);
         return row;
     }
 
@@ -777,6 +793,7 @@ public final class BenchMain {
         row.add(target);
         row.add(gen);
         row.add(sys);
+        row.add(r.otherCores());
         return row;
     }
 
@@ -812,7 +829,7 @@ public final class BenchMain {
 
     private static String firstMatch(Path file, String prefix) {
         try (Stream<String> lines = Files.lines(file)) {
-            return lines.filter(l -> l.startsWith(prefix)).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(null);
+            return lines.filter(l -> l.startsWith(prefix)).map(l -> prefix.isEmpty() ? l.trim() : l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(null);
         } catch (Exception e) {
             return null;
         }

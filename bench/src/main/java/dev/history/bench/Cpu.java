@@ -36,19 +36,42 @@ final class Cpu {
         }
     }
 
+    /** CPU time of the whole machine (all processes), from the first line of {@code /proc/stat}. */
+    long machineCpuNanos() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i <= 8 && i < f.length; i++) {
+                if (i != 4 && i != 5) busy += Long.parseLong(f[i]); // all but idle and iowait
+            }
+            return (long) (busy / CLOCK_TICKS_PER_SECOND * 1e9);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     Mark mark() {
-        return new Mark(System.nanoTime(), benchCpuNanos(), systemCpuNanos());
+        return new Mark(System.nanoTime(), benchCpuNanos(), systemCpuNanos(), machineCpuNanos());
     }
 
     final class Mark {
         final long wall;
         final long bench;
         final long system;
+        final long machine;
 
-        Mark(long wall, long bench, long system) {
+        Mark(long wall, long bench, long system, long machine) {
             this.wall = wall;
             this.bench = bench;
             this.system = system;
+            this.machine = machine;
+        }
+
+        /** Cores used by everything else on the machine (other engineers' builds...): contamination. */
+        double otherCores() {
+            long wallNow = System.nanoTime();
+            double all = (machineCpuNanos() - machine) / (double) Math.max(1, wallNow - wall);
+            return Math.max(0, all - generatorCores() - systemCores());
         }
 
         double generatorCores() {

@@ -24,7 +24,7 @@ final class Load {
     }
 
     record Result(long requests, long units, long errors, double seconds, Histogram latencyNanos,
-                  double generatorCores, double systemCores) {
+                  double generatorCores, double systemCores, double otherCores) {
         double requestsPerSecond() {
             return requests / seconds;
         }
@@ -51,6 +51,7 @@ final class Load {
             m.put("max_ms", Report.round(latencyNanos.getTotalCount() == 0 ? Double.NaN : latencyNanos.getMaxValue() / 1e6));
             m.put("generator_cores", Report.round(generatorCores));
             m.put("system_cores", Report.round(systemCores));
+            m.put("other_cores", Report.round(otherCores));
             return m;
         }
     }
@@ -109,7 +110,7 @@ final class Load {
         for (Thread t : threads) t.join();
         double elapsed = (System.nanoTime() - start) / 1e9;
         return new Result(requests.get(), units.get(), errors.get(), elapsed, recorder.getIntervalHistogram(),
-                mark.generatorCores(), mark.systemCores());
+                mark.generatorCores(), mark.systemCores(), mark.otherCores());
     }
 
     /**
@@ -171,6 +172,6 @@ final class Load {
         for (Thread t : threads) t.join();
         double elapsed = (System.nanoTime() - start) / 1e9;
         return new Result(requests.get(), units.get(), errors.get(), elapsed, recorder.getIntervalHistogram(),
-                mark.generatorCores(), mark.systemCores());
+                mark.generatorCores(), mark.systemCores(), mark.otherCores());
     }
 }

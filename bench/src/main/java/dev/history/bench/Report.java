@@ -30,12 +30,13 @@ final class Report {
         return value.toString();
     }
 
-    /** rows: phase, metric, throughput, unit, p50, p99, p99.9, vs, target, gen cores, sys cores */
+    /** rows: phase, metric, throughput, unit, p50, p99, p99.9, ratio, ratio to, target, gen cores, sys cores, other cores */
     static String table(List<List<Object>> rows) {
-        String[] head = {"phase", "what", "throughput", "unit", "p50 ms", "p99 ms", "p99.9 ms", "ratio", "ratio to", "target", "gen cores", "sys cores"};
+        String[] head = {"phase", "what", "throughput", "unit", "p50 ms", "p99 ms", "p99.9 ms", "ratio", "ratio to", "target", "gen cores", "sys cores", "other cores"};
         int[] width = new int[head.length];
         for (int i = 0; i < head.length; i++) width[i] = head[i].length();
         for (List<Object> row : rows) {
+            while (row.size() < head.length) row.add(null);
             for (int i = 0; i < head.length; i++) width[i] = Math.max(width[i], fmt(row.get(i)).length());
         }
         StringBuilder out = new StringBuilder();
