@@ -127,7 +127,7 @@ public final class FulfillmentService implements AutoCloseable {
                 LOG.error("cannot accept fulfillment request {} for task {}: {}", request.id(), request.taskId(), error.toString());
                 mine.completeExceptionally(error);
             } else {
-                LOG.info("accepted fulfillment request {} task {} key={} topic={}", request.id(), request.taskId(),
+                LOG.debug("accepted fulfillment request {} task {} key={} topic={}", request.id(), request.taskId(),
                         request.id(), config.topics().requests());
                 mine.complete(new Accepted(request.id(), false));
             }
