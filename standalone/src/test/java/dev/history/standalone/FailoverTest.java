@@ -199,6 +199,62 @@ class FailoverTest {
         }
     }
 
+    @Test
+    void aWorkerKilledDuringBackoffStillMakesTheNextAttemptOnceAfterRestart() throws Exception {
+        Map<String, Integer> statusByCall = new ConcurrentHashMap<>();
+        List<String> deliveryIds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        sink.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            deliveryIds.add(exchange.getRequestHeaders().getFirst("webhook-id"));
+            int status = deliveryIds.size() == 1 ? 500 : 200;
+            statusByCall.put("call" + deliveryIds.size(), status);
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        sink.start();
+        Path tasks = Files.createTempFile("tasks", ".json");
+        Files.writeString(tasks, "[{\"name\":\"Backoff task\",\"url\":\"http://127.0.0.1:%d/hook\",\"active\":true}]"
+                .formatted(sink.getAddress().getPort()));
+        Map<String, String> env = failoverEnv("backoff-kill");
+        env.put("FULFILLMENT_TASKS_FILE", tasks.toString());
+        env.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8");
+        env.put("FULFILLMENT_RETRY_SCHEDULE", "8s");
+        for (String topic : List.of("REQUESTS", "RETRIES", "DEAD_LETTERS", "STATUS")) {
+            env.put("TOPIC_FULFILLMENT_" + topic, "backoff-kill-" + topic.toLowerCase());
+        }
+        env.put("FULFILLMENT_GROUP_ID", "backoff-kill");
+        List<AutoCloseable> resources = new ArrayList<>();
+        resources.add(() -> sink.stop(0));
+        try {
+            Map<String, String> firstEnv = new HashMap<>(env);
+            firstEnv.put("HTTP_PORT", Integer.toString(TestSystems.freePort()));
+            ChildJvm first = ChildJvm.start("dev.history.fulfillment.WorkerMain", firstEnv, Files.createTempFile("worker-1", ".log"));
+            resources.add(first);
+            TestHttp firstHttp = new TestHttp(Integer.parseInt(firstEnv.get("HTTP_PORT")));
+            TestServices.awaitReady(firstHttp);
+            String id = firstHttp.postJson("/fulfillment",
+                    "{\"task\":\"Backoff task\",\"username\":\"kim\",\"msisdn\":\"1\",\"preferredChannel\":\"sms\",\"eventParent\":\"\"}")
+                    .json().get("id").asText();
+            TestSystems.await("first attempt failed and a retry is scheduled", Duration.ofSeconds(30),
+                    () -> "retrying".equals(firstHttp.get("/fulfillment/" + id).json().path("state").asText()));
+
+            first.kill();
+
+            FulfillmentService restarted = new FulfillmentService(FulfillmentConfig.from(Env.of(env)));
+            resources.add(restarted);
+            restarted.start();
+            TestSystems.await("restarted worker ready", Duration.ofSeconds(60), restarted::isReady);
+            TestSystems.await("succeeded after the restart", Duration.ofSeconds(90),
+                    () -> restarted.status(id).map(s -> "succeeded".equals(s.state())).orElse(false));
+            Thread.sleep(2000); // a second execution would show up at the sink by now
+            assertThat(deliveryIds).containsExactly(id, id);
+            assertThat(statusByCall).containsEntry("call1", 500).containsEntry("call2", 200);
+        } finally {
+            closeAll(resources);
+        }
+    }
+
     private static Map<String, String> failoverEnv(String name) {
         Map<String, String> env = new HashMap<>(TestSystems.env(name));
         env.put("TOPIC_PARTITIONS", "12");
