@@ -72,7 +72,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** One broker per test JVM on a temporary directory, stopped when the JVM exits. */
-    public static synchronized EmbeddedKafka shared() {
+    private static synchronized EmbeddedKafka shared() {
         if (shared == null) {
             try {
                 Path dir = Files.createTempDirectory("embedded-kafka");

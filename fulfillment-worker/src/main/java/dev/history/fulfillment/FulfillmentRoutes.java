@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -29,14 +28,6 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
 
     public FulfillmentRoutes(FulfillmentService service) {
         this.service = service;
-    }
-
-    /** {@code GET /health/ready}: 200 when {@code ready} says so, else 503 (for a JVM running only this module). */
-    public static Consumer<JavalinConfig> readiness(BooleanSupplier ready) {
-        return config -> config.routes.get("/health/ready", ctx -> {
-            boolean up = ready.getAsBoolean();
-            Responses.json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
-        });
     }
 
     @Override
@@ -89,8 +80,7 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
                 if (cause instanceof FulfillmentService.Conflict) {
                     Responses.error(ctx, 409, cause.getMessage(), Map.of("field", "id"));
                 } else {
-                    ctx.header("Retry-After", "1");
-                    Responses.error(ctx, 503, "request could not be stored, try again", Map.of());
+                    Responses.error(ctx, ApiError.unavailable("request could not be stored, try again", 1));
                 }
             } else {
                 if (accepted.repeated()) ctx.header("Idempotent-Replayed", "true");

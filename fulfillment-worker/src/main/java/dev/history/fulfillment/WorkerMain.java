@@ -4,7 +4,9 @@ import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.Metrics;
+import dev.history.common.http.Readiness;
 import io.javalin.Javalin;
+import java.util.Map;
 
 /** {@code bin/pipeline worker}: the fulfillment worker and its routes alone. Only wiring. */
 public final class WorkerMain {
@@ -17,7 +19,8 @@ public final class WorkerMain {
         Metrics metrics = new Metrics("fulfillment-worker");
         FulfillmentService service = new FulfillmentService(config, metrics.registry());
         service.start();
-        Javalin app = HttpApp.create(http, metrics.http(), new FulfillmentRoutes(service), FulfillmentRoutes.readiness(service::isReady));
+        Javalin app = HttpApp.create(http, metrics.http(), new FulfillmentRoutes(service),
+                Readiness.route(Map.of("fulfillment", service::isReady)));
         app.start(http.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();

@@ -6,6 +6,7 @@ import dev.history.common.HistoryCommand;
 import dev.history.common.Json;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.HttpSettings;
+import dev.history.common.http.Readiness;
 import dev.history.kafka.EmbeddedKafka;
 import io.javalin.Javalin;
 import java.io.IOException;
@@ -81,7 +82,7 @@ final class TestSystem implements AutoCloseable {
         service = new FulfillmentService(config);
         service.start();
         app = HttpApp.create(HttpSettings.from(env).withPort(0), new FulfillmentRoutes(service),
-                FulfillmentRoutes.readiness(service::isReady));
+                Readiness.route(Map.of("fulfillment", service::isReady)));
         app.start(0);
         Await.until(Duration.ofSeconds(60), this::ready, r -> r, "readiness");
         if (history == null) {

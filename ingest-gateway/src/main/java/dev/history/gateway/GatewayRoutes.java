@@ -39,11 +39,7 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
 
     private void add(Context ctx) {
         HistoryCommand command = parser.parse(RequestBodies.fields(ctx, config.maxEventBytes()), idempotencyKey(ctx));
-        ctx.future(() -> writer.send(command).handle((metadata, error) -> {
-            if (error != null) Responses.error(ctx, KafkaFailures.toApiError(error));
-            else Responses.json(ctx, 200, Map.of("id", command.event().id()));
-            return null;
-        }));
+        write(ctx, command, Map.of("id", command.event().id()));
     }
 
     /** Each item is validated and written on its own: one bad item does not stop the others. */
@@ -96,12 +92,16 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
 
     /** Clears a timeline by writing a reset command, so replaying the topic reproduces the clear. */
     private void reset(Context ctx) {
-        String username = ctx.queryParam("username") != null && ctx.body().isEmpty()
-                ? EventParser.username(name -> "username".equals(name) ? ctx.queryParam("username") : null)
-                : EventParser.username(RequestBodies.fields(ctx, config.maxEventBytes()));
-        ctx.future(() -> writer.send(HistoryCommand.reset(username, "gateway")).handle((metadata, error) -> {
+        Fields fields = ctx.body().isEmpty() ? ctx::queryParam : RequestBodies.fields(ctx, config.maxEventBytes());
+        String username = EventParser.username(fields);
+        write(ctx, HistoryCommand.reset(username, "gateway"), Map.of("username", username, "cleared", true));
+    }
+
+    /** Answers {@code body} once the command is acknowledged, 503 (or 413) when it was not stored. */
+    private void write(Context ctx, HistoryCommand command, Map<String, Object> body) {
+        ctx.future(() -> writer.send(command).handle((metadata, error) -> {
             if (error != null) Responses.error(ctx, KafkaFailures.toApiError(error));
-            else Responses.json(ctx, 200, Map.of("username", username, "cleared", true));
+            else Responses.json(ctx, 200, body);
             return null;
         }));
     }

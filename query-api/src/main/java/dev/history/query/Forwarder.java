@@ -33,15 +33,10 @@ final class Forwarder {
         return ctx.header(HOP_HEADER) != null;
     }
 
-    /** Relays status, body and the paging/retry headers of the owner's answer. */
-    void forward(Context ctx, HostInfo owner) {
-        forward(ctx, owner, null);
-    }
-
     /**
-     * As {@link #forward(Context, HostInfo)}; when the owner cannot be reached and {@code standby} is
-     * given, answers from this instance's standby copy instead of 503 (the owner may have just died and
-     * the group not yet noticed).
+     * Relays status, body and the paging/retry headers of the owner's answer. When the owner cannot be
+     * reached and {@code standby} is given (non-null), answers from this instance's standby copy instead
+     * of 503: the owner may have just died and the group not yet noticed.
      */
     void forward(Context ctx, HostInfo owner, Runnable standby) {
         if (wasForwarded(ctx)) throw KeyLocator.moving();
