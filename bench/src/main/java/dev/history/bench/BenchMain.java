@@ -2,7 +2,6 @@ package dev.history.bench;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
-import dev.history.common.Topics;
 import dev.history.streams.HistoryTopology;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,6 @@ import dev.history.common.Ids;
 import dev.history.common.Timestamps;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
-import dev.history.common.http.RequestBodies;
 import java.util.Locale;
 import java.util.Set;
 

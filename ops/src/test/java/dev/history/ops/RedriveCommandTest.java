@@ -17,7 +17,6 @@ import dev.history.fulfillment.RetryRecord;
 import dev.history.kafka.EmbeddedKafka;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

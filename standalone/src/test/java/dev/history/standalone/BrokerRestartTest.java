@@ -2,7 +2,6 @@ package dev.history.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.kafka.EmbeddedKafka;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,9 +72,9 @@ class BrokerRestartTest {
             System.out.printf("broker restart: %d acknowledged, %d answered 503, %d other%n", ok.get(), unavailable.get(), other.get());
             assertThat(other.get()).as("answers other than 200 or 503 + Retry-After").isZero();
             TestSystems.await("every acknowledged event visible", Duration.ofSeconds(120), () -> acknowledged.entrySet().stream()
-                    .allMatch(c -> ids(http.get("/history?username=" + c.getKey())).size() >= c.getValue().size()));
+                    .allMatch(c -> http.get("/history?username=" + c.getKey()).eventIds().size() >= c.getValue().size()));
             for (Map.Entry<String, Set<String>> customer : acknowledged.entrySet()) {
-                List<String> ids = ids(http.get("/history?username=" + customer.getKey()));
+                List<String> ids = http.get("/history?username=" + customer.getKey()).eventIds();
                 assertThat(ids).as(customer.getKey()).doesNotHaveDuplicates();
                 assertThat(new HashSet<>(ids)).as(customer.getKey()).containsAll(customer.getValue());
             }
@@ -85,11 +84,4 @@ class BrokerRestartTest {
         }
     }
 
-    private static List<String> ids(TestHttp.Response response) {
-        List<String> ids = new ArrayList<>();
-        if (response.status() != 200) return List.of();
-        JsonNode timeline = response.json();
-        timeline.forEach(event -> ids.add(event.get("id").asText()));
-        return ids;
-    }
 }

@@ -2,7 +2,6 @@ package dev.history.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
@@ -13,7 +12,6 @@ import dev.history.streams.StoreNames;
 import io.javalin.Javalin;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -118,7 +116,7 @@ class FailoverTest {
             assertThat(fromStandby.get()).as("reads answered from the standby while the owner was dead "
                     + "(answered %d, 503 %d)", answered.get(), unavailable.get()).isPositive();
             for (Map.Entry<String, Set<String>> customer : acknowledged.entrySet()) {
-                List<String> ids = ids(survivor.http().get("/history?username=" + customer.getKey()).json());
+                List<String> ids = survivor.http().get("/history?username=" + customer.getKey()).eventIds();
                 assertThat(ids).as(customer.getKey()).doesNotHaveDuplicates();
                 assertThat(new HashSet<>(ids)).as(customer.getKey()).isEqualTo(customer.getValue());
             }
@@ -146,19 +144,12 @@ class FailoverTest {
             exchange.close();
         });
         sink.start();
-        Path tasks = Files.createTempFile("tasks", ".json");
-        Files.writeString(tasks, "[{\"name\":\"Slow task\",\"url\":\"http://127.0.0.1:%d/hook\",\"active\":true}]"
-                .formatted(sink.getAddress().getPort()));
-        Map<String, String> env = failoverEnv("failover-worker");
-        env.put("FULFILLMENT_TASKS_FILE", tasks.toString());
-        env.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8");
+        Map<String, String> env = TestSystems.withFulfillment(failoverEnv("failover-worker"), "failover-worker",
+                "[{\"name\":\"Slow task\",\"url\":\"http://127.0.0.1:%d/hook\",\"active\":true}]"
+                        .formatted(sink.getAddress().getPort()));
         env.put("FULFILLMENT_CONCURRENCY", Integer.toString(workerConcurrency));
         env.put("FULFILLMENT_PER_HOST_CONCURRENCY", Integer.toString(workerConcurrency));
         env.put("FULFILLMENT_RETRY_SCHEDULE", "200ms");
-        for (String topic : List.of("REQUESTS", "RETRIES", "DEAD_LETTERS", "STATUS")) {
-            env.put("TOPIC_FULFILLMENT_" + topic, "failover-worker-" + topic.toLowerCase());
-        }
-        env.put("FULFILLMENT_GROUP_ID", "failover-worker");
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(() -> sink.stop(0));
         try {
@@ -213,17 +204,10 @@ class FailoverTest {
             exchange.close();
         });
         sink.start();
-        Path tasks = Files.createTempFile("tasks", ".json");
-        Files.writeString(tasks, "[{\"name\":\"Backoff task\",\"url\":\"http://127.0.0.1:%d/hook\",\"active\":true}]"
-                .formatted(sink.getAddress().getPort()));
-        Map<String, String> env = failoverEnv("backoff-kill");
-        env.put("FULFILLMENT_TASKS_FILE", tasks.toString());
-        env.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8");
+        Map<String, String> env = TestSystems.withFulfillment(failoverEnv("backoff-kill"), "backoff-kill",
+                "[{\"name\":\"Backoff task\",\"url\":\"http://127.0.0.1:%d/hook\",\"active\":true}]"
+                        .formatted(sink.getAddress().getPort()));
         env.put("FULFILLMENT_RETRY_SCHEDULE", "8s");
-        for (String topic : List.of("REQUESTS", "RETRIES", "DEAD_LETTERS", "STATUS")) {
-            env.put("TOPIC_FULFILLMENT_" + topic, "backoff-kill-" + topic.toLowerCase());
-        }
-        env.put("FULFILLMENT_GROUP_ID", "backoff-kill");
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(() -> sink.stop(0));
         try {
@@ -278,17 +262,12 @@ class FailoverTest {
         TestSystems.await("every acknowledged event visible", Duration.ofSeconds(120), () -> {
             for (Map.Entry<String, Set<String>> customer : acknowledged.entrySet()) {
                 TestHttp.Response response = reader.get("/history?username=" + customer.getKey());
-                if (response.status() != 200 || ids(response.json()).size() < customer.getValue().size()) return false;
+                if (response.status() != 200 || response.eventIds().size() < customer.getValue().size()) return false;
             }
             return true;
         });
     }
 
-    private static List<String> ids(JsonNode timeline) {
-        List<String> ids = new ArrayList<>();
-        timeline.forEach(event -> ids.add(event.get("id").asText()));
-        return ids;
-    }
 
     private static void closeAll(List<AutoCloseable> resources) throws Exception {
         for (int i = resources.size() - 1; i >= 0; i--) resources.get(i).close();

@@ -7,8 +7,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.history.common.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,21 +39,12 @@ class FulfillmentEndToEndTest {
             exchange.close();
         });
         sink.start();
-        Path tasks = Files.createTempFile("tasks", ".json");
         String base = "http://127.0.0.1:" + sink.getAddress().getPort();
-        Files.writeString(tasks, """
+        Map<String, String> env = TestSystems.withFulfillment(TestSystems.env("fulfillment-e2e"), "fulfillment-e2e", """
                 [{"name":"Replace card","url":"%1$s/ok","active":true},
                  {"name":"Send statement","url":"%1$s/flaky","active":true},
                  {"name":"Close account","url":"%1$s/ok","active":false}]""".formatted(base));
-        Map<String, String> env = TestSystems.env("fulfillment-e2e");
-        env.put("FULFILLMENT_TASKS_FILE", tasks.toString());
-        env.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8");
         env.put("FULFILLMENT_RETRY_SCHEDULE", "200ms");
-        env.put("TOPIC_FULFILLMENT_REQUESTS", "fulfillment-e2e-requests");
-        env.put("TOPIC_FULFILLMENT_RETRIES", "fulfillment-e2e-retries");
-        env.put("TOPIC_FULFILLMENT_DEAD_LETTERS", "fulfillment-e2e-dead-letters");
-        env.put("TOPIC_FULFILLMENT_STATUS", "fulfillment-e2e-status");
-        env.put("FULFILLMENT_GROUP_ID", "fulfillment-e2e");
         system = TestSystems.start(env);
         http = new TestHttp(system.port());
     }

@@ -10,6 +10,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A plain HTTP client for tests, talking to a real port. */
 public final class TestHttp {
@@ -29,6 +31,13 @@ public final class TestHttp {
             } catch (IOException e) {
                 throw new AssertionError("not JSON: " + body, e);
             }
+        }
+
+        /** The event ids of a {@code GET /history} answer, in order; empty when it was not a 200. */
+        public List<String> eventIds() {
+            List<String> ids = new ArrayList<>();
+            if (status == 200) json().forEach(event -> ids.add(event.get("id").asText()));
+            return ids;
         }
 
         public String header(String name) {

@@ -36,6 +36,26 @@ public final class TestSystems {
         return env;
     }
 
+    /**
+     * Adds what the fulfillment worker needs to a test environment: this task catalog, loopback webhooks
+     * allowed, and its own topics and group (named after {@code name}).
+     */
+    public static Map<String, String> withFulfillment(Map<String, String> env, String name, String tasksJson) {
+        try {
+            Path tasks = Files.createTempFile(name + "-tasks", ".json");
+            Files.writeString(tasks, tasksJson);
+            env.put("FULFILLMENT_TASKS_FILE", tasks.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        env.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8");
+        for (String topic : List.of("REQUESTS", "RETRIES", "DEAD_LETTERS", "STATUS")) {
+            env.put("TOPIC_FULFILLMENT_" + topic, name + "-fulfillment-" + topic.toLowerCase().replace('_', '-'));
+        }
+        env.put("FULFILLMENT_GROUP_ID", name + "-fulfillment");
+        return env;
+    }
+
     public static Standalone start(Map<String, String> env) {
         return Standalone.start(Env.of(env)).awaitReady(Duration.ofSeconds(60));
     }

@@ -41,7 +41,7 @@ class TwoInstancesTest {
                     for (int c = 0; c < 50 && joining.get(); c++) {
                         TestHttp.Response response = first.get("/history?username=c" + c);
                         if (response.status() == 503 && "1".equals(response.header("Retry-After"))) unavailable.incrementAndGet();
-                        else if (response.status() != 200 || !ids(response.json()).equals(expected.get("c" + c))) {
+                        else if (response.status() != 200 || !response.eventIds().equals(expected.get("c" + c))) {
                             wrongAnswers.incrementAndGet();
                         }
                     }
@@ -55,9 +55,9 @@ class TwoInstancesTest {
             assertThat(wrongAnswers.get()).as("wrong answers during the rebalance (503s: %d)", unavailable.get()).isZero();
 
             for (Map.Entry<String, List<String>> customer : expected.entrySet()) {
-                assertThat(ids(first.get("/history?username=" + customer.getKey()).json()))
+                assertThat(first.get("/history?username=" + customer.getKey()).eventIds())
                         .as("%s via a", customer.getKey()).isEqualTo(customer.getValue());
-                assertThat(ids(second.get("/history?username=" + customer.getKey()).json()))
+                assertThat(second.get("/history?username=" + customer.getKey()).eventIds())
                         .as("%s via b", customer.getKey()).isEqualTo(customer.getValue());
             }
         } finally {
@@ -100,15 +100,10 @@ class TwoInstancesTest {
         TestSystems.await("every customer complete", Duration.ofSeconds(90), () -> {
             for (int c = CUSTOMERS - 1; c >= 0; c -= 97) {
                 TestHttp.Response response = instance.get("/history?username=c" + c);
-                if (response.status() != 200 || !ids(response.json()).equals(expected.get("c" + c))) return false;
+                if (response.status() != 200 || !response.eventIds().equals(expected.get("c" + c))) return false;
             }
             return true;
         });
     }
 
-    private static List<String> ids(JsonNode timeline) {
-        List<String> ids = new ArrayList<>();
-        timeline.forEach(event -> ids.add(event.get("id").asText()));
-        return ids;
-    }
 }
