@@ -6,8 +6,10 @@ import dev.history.common.http.Readiness;
 import dev.history.streams.HistoryTopology;
 import io.javalin.config.JavalinConfig;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -34,7 +36,8 @@ public final class StreamsService implements AutoCloseable {
         this.config = config;
         this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics()), config.streamsProperties());
         this.producer = new KafkaProducer<>(config.kafka().producer(config.applicationId() + "-directory"));
-        this.health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
+        this.health = new KafkaHealth(config.kafka(),
+                List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles()));
     }
 
     /** Creates missing topics and starts processing; routes answer 503 until the state is queryable. */
@@ -77,8 +80,16 @@ public final class StreamsService implements AutoCloseable {
         return this;
     }
 
+    /** Named readiness checks: Kafka and the input topics reachable, the state queryable. */
+    public Map<String, BooleanSupplier> readinessChecks() {
+        Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
+        checks.put("kafka", health::topicsReachable);
+        checks.put("streams", this::isRunning);
+        return checks;
+    }
+
     public Consumer<JavalinConfig> readiness() {
-        return Readiness.route(Map.of("kafka", health::topicsReachable, "streams", this::isRunning));
+        return Readiness.route(readinessChecks());
     }
 
     @Override

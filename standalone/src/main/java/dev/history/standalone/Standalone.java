@@ -1,7 +1,6 @@
 package dev.history.standalone;
 
 import dev.history.common.Env;
-import dev.history.common.KafkaHealth;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
@@ -64,13 +63,7 @@ public final class Standalone implements AutoCloseable {
             Producer<String, byte[]> producer = new KafkaProducer<>(gateway.kafka().producer("ingest-gateway"));
             resources.add(0, producer);
             metrics.bind(producer);
-            KafkaHealth health = new KafkaHealth(gateway.kafka(), List.of(
-                    gateway.kafka().topics().historyEvents(), gateway.kafka().topics().customerProfiles()));
-            resources.add(0, health);
-
-            Map<String, BooleanSupplier> checks = new LinkedHashMap<>();
-            checks.put("kafka", health::topicsReachable);
-            checks.put("streams", streams::isRunning);
+            Map<String, BooleanSupplier> checks = new LinkedHashMap<>(streams.readinessChecks());
             checks.put("fulfillment", fulfillment::isReady);
             app = HttpApp.create(gateway.http(), metrics.http(),
                     new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
