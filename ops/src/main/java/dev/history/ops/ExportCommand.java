@@ -14,18 +14,13 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * A customer's raw records as NDJSON. Records are keyed by username, so only the one partition the key
@@ -37,17 +32,8 @@ import picocli.CommandLine.Spec;
                     + "offset, timestamp, key and value (the record's JSON; a string if it is not JSON; null for a "
                     + "tombstone).",
             "Reads only the partition the username maps to; read-only, the services may keep running."})
-final class ExportCommand implements Callable<Integer> {
+final class ExportCommand extends OpsCommand {
     private static final long PROGRESS_EVERY = 50_000;
-
-    @ParentCommand
-    OpsMain ops;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
 
     @Option(names = "--username", required = true, paramLabel = "U", description = "The customer (the record key).")
     String username;
@@ -66,11 +52,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = spec.commandLine().getErr();
-        Env env = connection.apply(ops.env());
+        PrintWriter out = out();
+        PrintWriter progress = progress();
+        Env env = env();
         String name = topic != null ? topic : KafkaSettings.from(env).topics().historyEvents();
-        try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
+        try (KafkaConnection kafka = openKafka(env, progress)) {
             TopicDescription description = Offsets.describe(kafka.admin(), Set.of(name)).get(name);
             TopicPartition tp = new TopicPartition(name, partitionFor(username, description.partitions().size()));
             byte[] key = username.getBytes(StandardCharsets.UTF_8);

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,11 +26,7 @@ import org.apache.kafka.tools.StreamsResetter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * Throws away the history-streams application's materialised state so that its next start reprocesses
@@ -46,27 +41,18 @@ import picocli.CommandLine.Spec;
             "Every history-streams instance must be stopped; if the consumer group has active members the "
                     + "command fails and changes nothing.",
             "Standalone: stop bin/pipeline, then run 'bin/pipeline ops rebuild --data-dir ./data'."})
-final class RebuildCommand implements Callable<Integer> {
+final class RebuildCommand extends OpsCommand {
     private static final Logger LOG = LoggerFactory.getLogger(RebuildCommand.class);
-
-    @ParentCommand
-    OpsMain ops;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
 
     @Option(names = "--dry-run", description = "Print what would be reset and deleted; change nothing.")
     boolean dryRun;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = spec.commandLine().getErr();
-        Env env = connection.apply(ops.env());
-        try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
+        PrintWriter out = out();
+        PrintWriter progress = progress();
+        Env env = env();
+        try (KafkaConnection kafka = openKafka(env, progress)) {
             StreamsServiceConfig config = StreamsServiceConfig.from(
                     env.with(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers())));
             String appId = config.applicationId();

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -40,12 +39,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * Sends dead-lettered fulfillment requests back to the worker as a new attempt chain with the same
@@ -62,19 +57,10 @@ import picocli.CommandLine.Spec;
                     + "retry schedule applies again) with the same request id / webhook-id.",
             "Safe to run twice: a dead letter whose request was already redriven is skipped and counted. "
                     + "The services may keep running."})
-final class RedriveCommand implements Callable<Integer> {
+final class RedriveCommand extends OpsCommand {
     static final String HEADER_REDRIVE_OF = "redrive-of";
     private static final Logger LOG = LoggerFactory.getLogger(RedriveCommand.class);
     private static final long PROGRESS_EVERY = 10_000;
-
-    @ParentCommand
-    OpsMain ops;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
 
     @Option(names = "--task", paramLabel = "NAME_OR_ID",
             description = "Only dead letters of this task (its id, e.g. replace-card, or its name, e.g. 'Replace card'; "
@@ -108,8 +94,8 @@ final class RedriveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter progress = progress();
         Instant fromTime = null;
         Instant toTime = null;
         if (time != null) {
@@ -125,9 +111,9 @@ final class RedriveCommand implements Callable<Integer> {
         }
         Set<String> wantedIds = ids == null ? null : new HashSet<>(ids.stream().map(String::trim).toList());
 
-        Env env = connection.apply(ops.env());
+        Env env = env();
         FulfillmentTopics topics = FulfillmentTopics.from(env);
-        try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
+        try (KafkaConnection kafka = openKafka(env, progress)) {
             Map<String, TopicDescription> described = Offsets.describe(kafka.admin(),
                     new LinkedHashSet<>(List.of(topics.deadLetters(), topics.status(), topics.retries())));
             Counts counts = new Counts();

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -32,12 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * Re-emits a range of a topic into a target topic with an idempotent {@code acks=all} producer, keeping
@@ -52,21 +47,12 @@ import picocli.CommandLine.Spec;
                     + ReplayCommand.HEADER_PARTITION + " and " + ReplayCommand.HEADER_OFFSET + ".",
             "Replaying history-events into history-events adds no duplicate events to timelines (ids are stable). "
                     + "The services may keep running."})
-final class ReplayCommand implements Callable<Integer> {
+final class ReplayCommand extends OpsCommand {
     static final String HEADER_TOPIC = HistoryCommand.REPLAY_SOURCE_TOPIC_HEADER;
     static final String HEADER_PARTITION = "replay-source-partition";
     static final String HEADER_OFFSET = "replay-source-offset";
     private static final Logger LOG = LoggerFactory.getLogger(ReplayCommand.class);
     private static final long PROGRESS_EVERY = 10_000;
-
-    @ParentCommand
-    OpsMain ops;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
 
     @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "Topic to read.")
     String topic;
@@ -118,8 +104,8 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter progress = progress();
         Instant fromTime = null;
         Instant toTime = null;
         if (range.time != null) {
@@ -136,8 +122,8 @@ final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "need 0 <= --from-offset <= --to-offset");
         }
 
-        Env env = connection.apply(ops.env());
-        try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
+        Env env = env();
+        try (KafkaConnection kafka = openKafka(env, progress)) {
             Map<String, TopicDescription> topics = Offsets.describe(kafka.admin(), new TreeSet<>(List.of(topic, target)));
             List<TopicPartition> partitions = topics.get(topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition()))

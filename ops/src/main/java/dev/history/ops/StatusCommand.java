@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -27,11 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** Topics with partitions, replication and end offsets; every consumer group with its state and lag. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -40,16 +35,7 @@ import picocli.CommandLine.Spec;
                     + "history-streams application id and any other group found) with its state, members and "
                     + "lag per partition and in total.",
             "Read-only; the services may keep running."})
-final class StatusCommand implements Callable<Integer> {
-
-    @ParentCommand
-    OpsMain ops;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ConnectionOptions connection;
+final class StatusCommand extends OpsCommand {
 
     @Option(names = "--json", description = "One JSON document instead of tables.")
     boolean json;
@@ -77,10 +63,10 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = spec.commandLine().getErr();
-        Env env = connection.apply(ops.env());
-        try (KafkaConnection kafka = KafkaConnection.open(env, connection.dataDir != null, progress)) {
+        PrintWriter out = out();
+        PrintWriter progress = progress();
+        Env env = env();
+        try (KafkaConnection kafka = openKafka(env, progress)) {
             Admin admin = kafka.admin();
             String appId = StreamsServiceConfig.from(env).applicationId();
             progress.println("reading topics…");
