@@ -14,19 +14,14 @@ import dev.history.fulfillment.FulfillmentRequest;
 import dev.history.fulfillment.FulfillmentService;
 import dev.history.fulfillment.FulfillmentStatus;
 import dev.history.fulfillment.RetryRecord;
-import dev.history.kafka.EmbeddedKafka;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -75,28 +70,14 @@ class RedriveCommandTest {
         });
         sink.start();
         String base = "http://127.0.0.1:" + sink.getAddress().getPort();
-        Path catalog = Files.createTempFile("tasks", ".json");
-        Files.writeString(catalog, """
+        env = TestSystems.withFulfillment(TestSystems.env("redrive"), "redrive", """
                 [{"name": "Replace card", "url": "%s/replace", "active": true},
                  {"name": "Send statement", "url": "%s/statement", "active": true}]
                 """.formatted(base, base));
-        String suffix = UUID.randomUUID().toString().substring(0, 8);
-        env = new HashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", EmbeddedKafka.sharedBootstrapServers());
-        env.put("TOPIC_PARTITIONS", "3");
-        env.put("TOPIC_HISTORY_EVENTS", "redrive-history-events-" + suffix);
-        env.put("TOPIC_CUSTOMER_PROFILES", "redrive-customer-profiles-" + suffix);
-        env.put("TOPIC_FULFILLMENT_REQUESTS", "redrive-requests-" + suffix);
-        env.put("TOPIC_FULFILLMENT_RETRIES", "redrive-retries-" + suffix);
-        env.put("TOPIC_FULFILLMENT_DEAD_LETTERS", "redrive-dead-letters-" + suffix);
-        env.put("TOPIC_FULFILLMENT_STATUS", "redrive-status-" + suffix);
-        env.put("FULFILLMENT_GROUP_ID", "redrive-" + suffix);
-        env.put("FULFILLMENT_TASKS_FILE", catalog.toString());
         env.put("FULFILLMENT_RETRY_SCHEDULE", "20ms");
         env.put("FULFILLMENT_RETRY_JITTER", "0");
         env.put("FULFILLMENT_MAX_ATTEMPTS", "2");
         env.put("FULFILLMENT_COMMIT_INTERVAL_MS", "100");
-        env.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32");
         service = new FulfillmentService(FulfillmentConfig.from(Env.of(env)));
         service.start();
         TestSystems.await("fulfillment ready", Duration.ofSeconds(60), service::isReady);
