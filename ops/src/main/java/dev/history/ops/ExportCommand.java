@@ -9,7 +9,6 @@ import dev.history.common.Timestamps;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -60,8 +59,7 @@ final class ExportCommand extends OpsCommand {
             TopicDescription description = Offsets.describe(kafka.admin(), Set.of(name)).get(name);
             TopicPartition tp = new TopicPartition(name, partitionFor(username, description.partitions().size()));
             byte[] key = username.getBytes(StandardCharsets.UTF_8);
-            long exported = 0;
-            long scanned = 0;
+            long[] counts = {0, 0}; // scanned, exported
             try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("ops-export")) {
                 consumer.assign(List.of(tp));
                 long start = consumer.beginningOffsets(List.of(tp)).get(tp);
@@ -72,29 +70,17 @@ final class ExportCommand extends OpsCommand {
                             name, tp.partition(), start, end - 1, end - start);
                     return 0;
                 }
-                consumer.seek(tp, start);
-                int idlePolls = 0;
-                while (consumer.position(tp) < end) {
-                    List<ConsumerRecord<byte[], byte[]>> records = consumer.poll(Duration.ofMillis(500)).records(tp);
-                    if (records.isEmpty()) {
-                        if (++idlePolls > 60) throw new OpsException("no progress reading " + tp + " at offset " + consumer.position(tp));
-                        continue;
-                    }
-                    idlePolls = 0;
-                    for (ConsumerRecord<byte[], byte[]> record : records) {
-                        if (record.offset() >= end) break;
-                        scanned++;
-                        if (!Arrays.equals(key, record.key())) continue;
+                PartitionRange.read(consumer, tp, start, end, record -> {
+                    if (++counts[0] % PROGRESS_EVERY == 0) progress.printf("  scanned %d of %d%n", counts[0], end - start);
+                    if (Arrays.equals(key, record.key())) {
                         out.println(Json.writeString(line(record)));
-                        exported++;
+                        counts[1]++;
                     }
-                    if (scanned / PROGRESS_EVERY != (scanned - records.size()) / PROGRESS_EVERY) {
-                        progress.printf("  scanned %d of %d%n", scanned, end - start);
-                    }
-                }
+                    return true;
+                });
             }
             out.flush();
-            progress.printf("exported %d record(s) for %s from %s (%d scanned)%n", exported, username, tp, scanned);
+            progress.printf("exported %d record(s) for %s from %s (%d scanned)%n", counts[1], username, tp, counts[0]);
             return 0;
         }
     }

@@ -11,7 +11,6 @@ import dev.history.fulfillment.Redrive;
 import dev.history.fulfillment.RetryRecord;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -190,29 +189,13 @@ final class RedriveCommand extends OpsCommand {
                 .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
         Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        long read = 0;
+        long[] read = {0};
         for (TopicPartition tp : partitions) {
-            if (beginning.get(tp) >= end.get(tp)) continue;
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, beginning.get(tp));
-            long lastPosition = -1;
-            int idlePolls = 0;
-            while (consumer.position(tp) < end.get(tp)) {
-                List<ConsumerRecord<byte[], byte[]>> records = consumer.poll(Duration.ofMillis(500)).records(tp);
-                if (records.isEmpty()) {
-                    // Transaction markers and compacted gaps advance the position without records.
-                    long position = consumer.position(tp);
-                    idlePolls = position == lastPosition ? idlePolls + 1 : 0;
-                    lastPosition = position;
-                    if (idlePolls > 60) throw new OpsException("no progress reading " + tp + " at offset " + position);
-                    continue;
-                }
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    if (record.offset() >= end.get(tp)) break;
-                    each.accept(record);
-                    if (++read % PROGRESS_EVERY == 0) progress.printf("  %s: %d records read%n", topic.name(), read);
-                }
-            }
+            PartitionRange.read(consumer, tp, beginning.get(tp), end.get(tp), record -> {
+                each.accept(record);
+                if (++read[0] % PROGRESS_EVERY == 0) progress.printf("  %s: %d records read%n", topic.name(), read[0]);
+                return true;
+            });
         }
         consumer.assign(List.of());
     }

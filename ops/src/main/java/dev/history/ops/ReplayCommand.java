@@ -8,7 +8,6 @@ import dev.history.common.Timestamps;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -197,39 +196,22 @@ final class ReplayCommand extends OpsCommand {
                                  TopicPartition tp, long[] bound, Instant fromTime, Instant toTime, Counts counts,
                                  AtomicReference<Exception> failure, PrintWriter progress) {
         if (bound[0] >= bound[1]) return;
-        consumer.assign(List.of(tp));
-        consumer.seek(tp, bound[0]);
-        long lastPosition = -1;
-        int idlePolls = 0;
-        while (consumer.position(tp) < bound[1] && failure.get() == null) {
-            List<ConsumerRecord<byte[], byte[]>> records = consumer.poll(Duration.ofMillis(500)).records(tp);
-            if (records.isEmpty()) {
-                // Transaction markers and compacted gaps advance the position without records.
-                long position = consumer.position(tp);
-                idlePolls = position == lastPosition ? idlePolls + 1 : 0;
-                lastPosition = position;
-                if (idlePolls > 60) throw new OpsException("no progress reading " + tp + " at offset " + position);
-                continue;
-            }
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                if (record.offset() >= bound[1]) break;
-                counts.read++;
-                if (fromTime != null && (record.timestamp() < fromTime.toEpochMilli()
-                        || record.timestamp() >= toTime.toEpochMilli())) {
-                    counts.outOfRange++;
-                    continue;
-                }
-                if (skipResets && isReset(record.value())) {
-                    counts.resets++;
-                    continue;
-                }
+        PartitionRange.read(consumer, tp, bound[0], bound[1], record -> {
+            counts.read++;
+            if (fromTime != null && (record.timestamp() < fromTime.toEpochMilli()
+                    || record.timestamp() >= toTime.toEpochMilli())) {
+                counts.outOfRange++;
+            } else if (skipResets && isReset(record.value())) {
+                counts.resets++;
+            } else {
                 counts.selected++;
                 if (producer != null) send(producer, record, counts, failure);
-                if (counts.read % PROGRESS_EVERY == 0) {
-                    progress.printf("  %s: %d read, %d written%n", tp, counts.read, counts.acked.get());
-                }
             }
-        }
+            if (counts.read % PROGRESS_EVERY == 0) {
+                progress.printf("  %s: %d read, %d written%n", tp, counts.read, counts.acked.get());
+            }
+            return failure.get() == null;
+        });
         progress.printf("  %s: offsets %d..%d done (%d read so far)%n", tp, bound[0], bound[1] - 1, counts.read);
     }
 

@@ -22,9 +22,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -138,15 +135,10 @@ final class StatusCommand extends OpsCommand {
     /** The future's value, or null when the group does not exist. */
     private static <T> T orNull(KafkaFuture<T> future, String what) {
         try {
-            return future.get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
+            return Futures.get(future, what);
+        } catch (OpsException e) {
             if (e.getCause() instanceof GroupIdNotFoundException) return null;
-            throw new OpsException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new OpsException("timed out trying to " + what + " (is Kafka reachable?)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OpsException("interrupted while trying to " + what, e);
+            throw e;
         }
     }
 
