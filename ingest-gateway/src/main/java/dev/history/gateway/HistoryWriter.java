@@ -23,22 +23,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class HistoryWriter {
     private static final Logger LOG = LoggerFactory.getLogger(HistoryWriter.class);
+    /** One small pool per JVM, shared by every writer (they all answer HTTP requests). */
+    private static final Executor COMPLETIONS = completionPool();
 
     private final Producer<String, byte[]> producer;
     private final String topic;
-    private final Executor completions;
 
     public HistoryWriter(Producer<String, byte[]> producer, String topic) {
-        this(producer, topic, defaultCompletions());
-    }
-
-    public HistoryWriter(Producer<String, byte[]> producer, String topic, Executor completions) {
         this.producer = producer;
         this.topic = topic;
-        this.completions = completions;
     }
 
-    private static Executor defaultCompletions() {
+    private static Executor completionPool() {
         AtomicInteger n = new AtomicInteger();
         return Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "history-writer-completion-" + n.incrementAndGet());
@@ -57,11 +53,11 @@ public final class HistoryWriter {
             producer.send(record, (metadata, error) -> {
                 if (error != null) {
                     LOG.warn("not stored: {} key={} topic={}: {}", command.type(), command.username(), topic, error.toString());
-                    completions.execute(() -> result.completeExceptionally(error));
+                    COMPLETIONS.execute(() -> result.completeExceptionally(error));
                 } else {
                     LOG.debug("stored {} key={} topic={} partition={} offset={}",
                             command.type(), command.username(), topic, metadata.partition(), metadata.offset());
-                    completions.execute(() -> result.complete(metadata));
+                    COMPLETIONS.execute(() -> result.complete(metadata));
                 }
             });
         } catch (RuntimeException e) {
