@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Json;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Map;
 
 /** Reads request bodies: JSON or form-urlencoded, size-checked, with one error per kind of bad input. */
 public final class RequestBodies {
+    static final long DRAIN_FACTOR = 4;
+
     private RequestBodies() {}
 
     public enum Kind { JSON, FORM }
@@ -24,12 +28,27 @@ public final class RequestBodies {
                 + (formAllowed ? " or application/x-www-form-urlencoded" : ""), Map.of("field", "Content-Type"));
     }
 
-    /** The body, refused with 413 before it is read when its declared length is already too large. */
+    /**
+     * The body, refused with 413 when its declared length is already too large. A body up to
+     * {@link #DRAIN_FACTOR} times the limit is read and discarded first, so the client (still sending)
+     * gets the 413 rather than a reset connection; a larger one is not read at all.
+     */
     public static byte[] bytes(Context ctx, long maxBytes) {
-        if (ctx.contentLength() > maxBytes) throw tooLarge(ctx.contentLength(), maxBytes);
+        if (ctx.contentLength() > maxBytes) {
+            if (ctx.contentLength() <= DRAIN_FACTOR * maxBytes) discard(ctx);
+            throw tooLarge(ctx.contentLength(), maxBytes);
+        }
         byte[] body = ctx.bodyAsBytes();
         if (body.length > maxBytes) throw tooLarge(body.length, maxBytes);
         return body;
+    }
+
+    private static void discard(Context ctx) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            // the client went away; the 413 is all there is left to send
+        }
     }
 
     private static ApiError tooLarge(long size, long maxBytes) {
