@@ -1,25 +1,22 @@
 package dev.history.fulfillment;
 
-import dev.history.common.Json;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -28,65 +25,56 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the requests and retries topics and runs each attempt when it is due.
+ * The poll loop: reads the requests and retries topics ({@code read_committed}, so only complete steps),
+ * decides per record whether it still has to run, and hands it to the {@link Scheduler}. The same thread
+ * owns the consumer and the {@link OutcomeRecorder}'s transactional producer: each iteration writes every
+ * outcome finished since the last one, with the consumed offsets, in one transaction.
  *
  * <p>Why a retry topic read by a plain consumer, with due-later records parked on a timer: webhook calls
  * are asynchronous and many run at once, which a Kafka Streams processor (synchronous per record) does
  * not allow; and pausing a partition until its head record is due would make every record behind a
- * 30-minute wait wait too. Here the poll thread never sleeps: a record not yet due is parked on a timer,
- * the partition keeps flowing, and the committed offset stays below the parked record (see
- * {@link OffsetTracker}). A crash during the wait (kill -9) therefore loses nothing: the next owner
- * re-reads the retry record, which carries its due time, and parks it again. Attempts whose outcome is
- * already recorded in the {@link StatusView} are skipped, so re-reading never repeats a finished call.
- * Redriven requests ({@code ops redrive}) run as a new attempt chain, started once; see {@link Redrive}.
- *
- * <p>At-least-once: a record's offset becomes committable only after its outcome (status, child event,
- * next retry or dead letter) is acknowledged by Kafka.
+ * 30-minute wait wait too. The committed offset stays below a parked record ({@link OffsetTracker}), so a
+ * crash during the wait loses nothing. Attempts whose outcome is already recorded in the {@link StatusStore}
+ * are skipped, so re-reading never repeats a finished call. Redriven requests ({@code ops redrive}) run
+ * as a new attempt chain, started once; see {@link Redrive}.
  */
 final class DeliveryWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
-    private static final Duration WRITE_RETRY = Duration.ofSeconds(1);
 
-    private record Done(TopicPartition tp, long offset) {}
-
-    /** A job waiting for its time; {@code taken} decides once between the timer firing and a revocation. */
-    private record Parked(Job job, java.util.concurrent.atomic.AtomicBoolean taken, ScheduledFuture<?> timer) {}
+    /** A call's end as the HTTP client hands it over; {@code outcome} null: dropped without a call. */
+    private record Finished(Work work, RetryPolicy policy, Outcome outcome) {}
 
     private final FulfillmentConfig config;
-    private final StatusView view;
-    private final OutcomeWriter writer;
-    private final WebhookClient webhooks;
-    private final Dispatcher dispatcher;
+    private final StatusStore view;
     private final Clock clock;
     private final KafkaConsumer<String, byte[]> consumer;
     private final OffsetTracker offsets = new OffsetTracker();
-    private final ScheduledThreadPoolExecutor timer;
-    private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
-    /**
-     * Request id -> highest {@link #step(Job) step} (chain generation, attempt) this instance holds (parked,
-     * queued, in flight or being recorded).
-     */
-    private final Map<String, Long> active = new ConcurrentHashMap<>();
-    private final Map<Done, Parked> parked = new ConcurrentHashMap<>();
-    private final AtomicInteger pending = new AtomicInteger();
+    private final OutcomeRecorder recorder;
+    private final Scheduler scheduler;
     private final FulfillmentMetrics metrics;
+    /** Finished calls, handed over by the HTTP client's threads; only the poll thread takes them. */
+    private final LinkedBlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+    /** Assignment epoch per owned partition; read by the scheduler's threads. */
+    private final Map<TopicPartition, Integer> owned = new ConcurrentHashMap<>();
+    /** Request id -> the highest work this instance holds for it (poll thread only). */
+    private final Map<String, Work> holds = new HashMap<>();
+    private final AtomicInteger pending = new AtomicInteger();
     private final Thread thread;
-    private volatile boolean running = true;
+    private int epochs;
+    private volatile boolean stopRequested;
     private volatile boolean abort;
     private volatile boolean polling;
-    private boolean paused;
-    private long lastCommit;
+    private boolean closing;
+    private boolean requestsPaused;
+    private boolean retriesPaused;
 
-    DeliveryWorker(FulfillmentConfig config, StatusView view, OutcomeWriter writer, WebhookClient webhooks, Clock clock,
-            FulfillmentMetrics metrics) {
+    DeliveryWorker(FulfillmentConfig config, StatusStore view, OutcomeRecords records, TransactionalWriter writer,
+            WebhookClient webhooks, Clock clock, FulfillmentMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
         metrics.inFlight(pending::get);
         this.view = view;
-        this.writer = writer;
-        this.webhooks = webhooks;
         this.clock = clock;
-        this.dispatcher = new Dispatcher(config.concurrency(), config.perHostConcurrency());
         Properties props = config.kafka().common("fulfillment-worker");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
@@ -94,14 +82,13 @@ final class DeliveryWorker implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(props);
         metrics.bind(consumer);
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "fulfillment-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        this.timer.setRemoveOnCancelPolicy(true);
+        this.scheduler = new Scheduler(config, webhooks, clock, this::current,
+                (work, policy, outcome) -> finished.add(new Finished(work, policy, outcome)));
+        this.recorder = new OutcomeRecorder(config, view, records, writer, offsets, clock, metrics, this::release,
+                owned);
         this.thread = new Thread(this::run, "fulfillment-worker");
     }
 
@@ -114,9 +101,17 @@ final class DeliveryWorker implements AutoCloseable {
         return polling && thread.isAlive();
     }
 
+    /** Attempts held (parked, queued, in flight or being recorded). */
     int pending() {
         return pending.get();
     }
+
+    /** Test hook: a rebalance that gives this member its partitions back (revoked, then assigned again). */
+    void rebalanceForTest() {
+        rebalanceRequested = true;
+    }
+
+    private volatile boolean rebalanceRequested;
 
     private void run() {
         try {
@@ -125,26 +120,67 @@ final class DeliveryWorker implements AutoCloseable {
             polling = true;
             LOG.info("fulfillment worker polling {} and {} as group {}", config.topics().requests(),
                     config.topics().retries(), config.groupId());
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+            while (!stopRequested && !abort) {
+                if (rebalanceRequested) {
+                    rebalanceRequested = false;
+                    consumer.enforceRebalance("test");
+                }
+                boolean busy = pending.get() > scheduler.parked() || recorder.hasWork();
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(busy ? 10 : 100))) {
                     handle(record);
                 }
-                drainDone();
-                commit(false);
+                // Past transaction markers too, so a caught-up group shows lag 0.
+                for (TopicPartition tp : offsets.readFrom()) offsets.positioned(tp, consumer.position(tp));
+                drain();
+                recorder.flush(consumer, false);
                 backpressure();
             }
+            if (!abort) stopGracefully();
         } catch (WakeupException e) {
             // closing
         } catch (Exception e) {
-            if (running) LOG.error("fulfillment worker stopped: {}", e.toString(), e);
+            if (!abort && !stopRequested) LOG.error("fulfillment worker stopped: {}", e.toString(), e);
         } finally {
             polling = false;
-            if (!abort) {
-                awaitInFlight(Duration.ofSeconds(5));
-                drainDone();
-                commit(true);
+            closing = true;
+            scheduler.close();
+            try {
+                consumer.close(Duration.ofSeconds(abort ? 1 : 5));
+            } catch (RuntimeException e) {
+                LOG.warn("closing the worker consumer: {}", e.toString());
             }
-            consumer.close(Duration.ofSeconds(abort ? 1 : 5));
+            if (abort) recorder.abandon();
+            else recorder.close();
+        }
+    }
+
+    /**
+     * Starts no new call, waits (at most {@code FULFILLMENT_STOP_TIMEOUT_MS}) for the calls in flight and
+     * records them, then commits. Parked and queued attempts stay uncommitted: the next owner runs them.
+     */
+    private void stopGracefully() throws InterruptedException {
+        scheduler.stop();
+        long deadline = System.nanoTime() + config.stopTimeout().toNanos();
+        consumer.pause(consumer.assignment());
+        while (!abort && (scheduler.calling() > 0 || !finished.isEmpty() || recorder.hasWork())
+                && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ZERO); // stays in the group; paused, so it returns nothing
+            awaitFinished(10);
+            recorder.flush(consumer, true);
+        }
+        drain();
+        recorder.flush(consumer, true);
+        if (scheduler.calling() > 0) {
+            LOG.warn("{} webhook call(s) still running after {}; the next owner repeats them", scheduler.calling(),
+                    config.stopTimeout());
+        }
+    }
+
+    private void awaitFinished(long millis) throws InterruptedException {
+        Finished first = finished.poll(millis, TimeUnit.MILLISECONDS);
+        if (first != null) {
+            take(first);
+            drain();
         }
     }
 
@@ -152,33 +188,40 @@ final class DeliveryWorker implements AutoCloseable {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         Job job;
         try {
-            job = parse(record);
+            job = WorkerRecords.parse(record, config.topics());
         } catch (RuntimeException e) {
+            metrics.poison(record.topic(), e);
             LOG.error("unreadable record key={} topic={} partition={} offset={}: {}; sending it to {}", record.key(),
                     record.topic(), record.partition(), record.offset(), e.getMessage(), config.topics().deadLetters());
             offsets.read(tp, record.offset(), true);
-            writer.unreadable(record.topic(), record.partition(), record.offset(), record.key(), record.value(), e.getMessage())
-                    .whenComplete((m, err) -> done.add(new Done(tp, record.offset())));
+            recorder.unreadable(record, e.getMessage(), owned.getOrDefault(tp, -1));
             return;
         }
         String id = job.id();
         FulfillmentStatus status = view.get(id).orElse(null);
-        Long held = active.get(id);
-        if (!runnable(job, status) || (held != null && step(job) <= held)) {
+        Work held = holds.get(id);
+        Work work = new Work(job, owned.getOrDefault(tp, -1));
+        if (!runnable(job, status) || (held != null && work.step() <= held.step())) {
             LOG.debug("skipping attempt {} of {} chain {} (recorded {}/{}, held {}, state {}) topic={} partition={} offset={}",
                     job.attempt(), id, job.generation(), status == null ? null : status.redrives(),
-                    status == null ? 0 : status.version(), held, status == null ? null : status.state(), record.topic(),
-                    record.partition(), record.offset());
+                    status == null ? 0 : status.version(), held == null ? null : held.step(),
+                    status == null ? null : status.state(), record.topic(), record.partition(), record.offset());
             offsets.read(tp, record.offset(), false);
             return;
         }
         offsets.read(tp, record.offset(), true);
-        active.merge(id, step(job), Math::max);
+        holds.put(id, work);
         pending.incrementAndGet();
         if (job.redriveStart() && (status == null || status.redrives() < job.generation())) {
-            startRedrive(job, tp, record.offset());
+            // The chain's start (status, "redriven" event) is committed first; then its attempt 1 runs.
+            recorder.redriven(work, () -> {
+                LOG.info("request {} task {} redriven: chain {} from dead letter {} key={} topic={} partition={} offset={}",
+                        id, job.request().taskId(), job.generation(), job.redrive().deadLetter(), id, tp.topic(),
+                        tp.partition(), record.offset());
+                scheduler.schedule(work);
+            });
         } else {
-            schedule(job, tp, record.offset());
+            scheduler.schedule(work);
         }
     }
 
@@ -189,7 +232,7 @@ final class DeliveryWorker implements AutoCloseable {
      * request's status is gone (see {@link Redrive}); any other record of a later chain than the view knows
      * means the view is behind (another instance recorded it a moment ago) and runs, as on the original chain.
      */
-    private static boolean runnable(Job job, FulfillmentStatus status) {
+    static boolean runnable(Job job, FulfillmentStatus status) {
         if (status == null) return true;
         if (job.generation() < status.redrives()) return false;
         if (job.generation() == status.redrives()) return !status.terminal() && job.attempt() > status.version();
@@ -199,186 +242,69 @@ final class DeliveryWorker implements AutoCloseable {
         return true;
     }
 
-    /** Orders the attempts of a request across chains: generation first, then attempt. */
-    private static long step(Job job) {
-        return ((long) job.generation() << 32) | job.attempt();
+    /** Hands finished calls to the recorder (poll thread). */
+    private void drain() {
+        for (Finished f; (f = finished.poll()) != null; ) take(f);
     }
 
-    /** Records the start of a redriven chain (status, "redriven" child event), then runs its attempt 1. */
-    private void startRedrive(Job job, TopicPartition tp, long offset) {
-        writer.redriven(job, clock.instant()).whenComplete((status, error) -> {
-            if (!running) return;
-            if (error != null) {
-                LOG.error("cannot record the redrive of {} (chain {}; retrying in {}): {}", job.id(), job.generation(),
-                        WRITE_RETRY, error.toString());
-                timer.schedule(() -> startRedrive(job, tp, offset), WRITE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-                return;
+    private void take(Finished f) {
+        Work work = f.work();
+        Outcome outcome = f.outcome();
+        if (outcome == null || !current(work)) {
+            if (outcome != null) {
+                LOG.info("attempt {} of {} finished after its partition moved; not recorded here, the owner repeats it"
+                        + " key={} topic={} partition={} offset={}", work.job.attempt(), work.job.id(), work.job.id(),
+                        work.job.source().topic(), work.job.source().partition(), work.job.offset());
             }
-            view.apply(status);
-            LOG.info("request {} task {} redriven: chain {} from dead letter {} key={} topic={} partition={} offset={}",
-                    job.id(), job.request().taskId(), job.generation(), job.redrive().deadLetter(), job.id(), tp.topic(),
-                    tp.partition(), offset);
-            // Off the producer's I/O thread.
-            timer.execute(() -> schedule(job, tp, offset));
-        });
-    }
-
-    /** Runs the job now, or parks it on the timer until it is due. */
-    private void schedule(Job job, TopicPartition tp, long offset) {
-        long wait = job.notBefore() - clock.millis();
-        if (wait > 0) {
-            Done key = new Done(tp, offset);
-            LOG.debug("attempt {} of {} due in {} ms key={} topic={} partition={} offset={}", job.attempt(), job.id(), wait,
-                    job.id(), tp.topic(), tp.partition(), offset);
-            java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
-            ScheduledFuture<?> due = timer.schedule(() -> {
-                if (taken.compareAndSet(false, true)) {
-                    parked.remove(key);
-                    dispatch(job);
-                }
-            }, wait, TimeUnit.MILLISECONDS);
-            if (!taken.get()) parked.put(key, new Parked(job, taken, due));
-        } else {
-            dispatch(job);
-        }
-    }
-
-    private Job parse(ConsumerRecord<String, byte[]> record) {
-        if (record.topic().equals(config.topics().retries())) {
-            RetryRecord r = Json.read(record.value(), RetryRecord.class);
-            if (r.request() == null || r.request().id() == null) throw new IllegalArgumentException("retry record without request");
-            return new Job(r.request(), r.attempt(), r.notBefore(), r.origin(),
-                    new TopicPartition(record.topic(), record.partition()), record.offset(), r.redrive());
-        }
-        FulfillmentRequest r = Json.read(record.value(), FulfillmentRequest.class);
-        if (r.id() == null || r.username() == null) throw new IllegalArgumentException("request without id or username");
-        return new Job(r, 1, 0, new RetryRecord.Origin(record.topic(), record.partition(), record.offset()),
-                new TopicPartition(record.topic(), record.partition()), record.offset());
-    }
-
-    private void dispatch(Job job) {
-        Task task = config.tasks().find(job.request().taskId()).orElse(null);
-        if (task == null || !task.requestable()) {
-            Outcome refused = new Outcome(Outcome.Kind.FAIL, null, 0, clock.instant(),
-                    "task " + job.request().taskId() + " is not in the catalog or not active", null);
-            finish(job, config.retry(), refused);
+            release(work);
             return;
         }
-        String host = task.url().getHost() + ":" + task.url().getPort();
-        dispatcher.submit(host, () -> {
-            CompletableFuture<Outcome> call = webhooks.deliver(task, job.request(), job.attempt());
-            call.thenAccept(outcome -> finish(job, task.retry(), outcome));
-            return call;
-        });
+        recorder.outcome(work, f.policy(), outcome);
     }
 
-    private void finish(Job job, RetryPolicy policy, Outcome outcome) {
-        if (!running) return;
-        Instant now = clock.instant();
-        FulfillmentRequest r = job.request();
-        FulfillmentStatus before = view.get(r.id()).filter(s -> s.redrives() == job.generation())
-                .orElse(job.generation() == 0 ? FulfillmentStatus.pending(r)
-                        : FulfillmentStatus.redriven(r, job.generation(), dev.history.common.Timestamps.format(now)));
-        // A redriven chain gets the whole FULFILLMENT_MAX_AGE again, counted from the redrive.
-        String chainStart = job.redrive() != null && job.redrive().requestedAt() != null
-                ? job.redrive().requestedAt() : r.createdAt();
-        Instant created = chainStart == null ? now : dev.history.common.Timestamps.parse(chainStart);
-        NextStep step = NextStep.after(outcome, job.attempt(), policy, created, now);
-        // Successes at DEBUG: at thousands per second a line each costs ~10 % of the worker's CPU; the
-        // status topic and the webhook metrics keep the record. Retries and give-ups stay visible.
-        if (outcome.kind() == Outcome.Kind.SUCCESS ? LOG.isDebugEnabled() : LOG.isInfoEnabled()) {
-            String line = "request {} task {} attempt {}: {} -> {} key={} topic={} partition={} offset={}";
-            Object[] args = {r.id(), r.taskId(), job.attempt(),
-                    outcome.kind() == Outcome.Kind.SUCCESS ? "HTTP " + outcome.status() : outcome.describe(),
-                    step.kind(), r.id(), job.source().topic(), job.source().partition(), job.offset()};
-            if (outcome.kind() == Outcome.Kind.SUCCESS) LOG.debug(line, args);
-            else LOG.info(line, args);
-        }
-        metrics.attempt(r.taskId(), outcome);
-        metrics.step(r.taskId(), step);
-        record(job, before, outcome, step, now);
+    private boolean current(Work work) {
+        Integer epoch = owned.get(work.job.source());
+        return epoch != null && epoch == work.epoch;
     }
 
-    private void record(Job job, FulfillmentStatus before, Outcome outcome, NextStep step, Instant now) {
-        writer.record(job, before, outcome, step, now).whenComplete((status, error) -> {
-            if (error != null) {
-                if (!running) return;
-                LOG.error("cannot record outcome of {} attempt {} (retrying in {}): {}", job.id(), job.attempt(),
-                        WRITE_RETRY, error.toString());
-                timer.schedule(() -> record(job, before, outcome, step, now), WRITE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-                return;
-            }
-            view.apply(status);
-            active.remove(job.id(), step(job));
-            pending.decrementAndGet();
-            done.add(new Done(job.source(), job.offset()));
-        });
+    /** Work ends here: committed, dropped or taken back. Exactly once per piece of work. */
+    private void release(Work work) {
+        holds.remove(work.job.id(), work);
+        pending.decrementAndGet();
     }
 
-    private void drainDone() {
-        for (Done d; (d = done.poll()) != null; ) offsets.finished(d.tp(), d.offset());
-    }
-
-    private void commit(boolean sync) {
-        long now = System.currentTimeMillis();
-        if (!sync && now - lastCommit < config.commitInterval().toMillis()) return;
-        lastCommit = now;
-        Map<TopicPartition, OffsetAndMetadata> toCommit = offsets.toCommit();
-        if (toCommit.isEmpty()) return;
-        if (sync) {
-            try {
-                consumer.commitSync(toCommit, Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                LOG.warn("commit failed {}: {}", toCommit, e.toString());
-            }
-        } else {
-            consumer.commitAsync(toCommit, (committed, error) -> {
-                if (error != null) {
-                    LOG.warn("commit failed {}: {}", committed, error.toString());
-                    offsets.commitFailed(toCommit);
-                }
-            });
-        }
-    }
-
+    /**
+     * Parked retries (waiting for their time) count only against the retries topic: with many of them
+     * (one dead endpoint) new requests keep flowing. Attempts queued or in flight count against both.
+     */
     private void backpressure() {
         int held = pending.get();
-        if (!paused && held >= config.maxPending()) {
-            LOG.warn("{} requests held (limit {}); pausing reads", held, config.maxPending());
-            paused = true;
-        } else if (paused && held < config.maxPending() / 2) {
-            LOG.info("{} requests held; resuming reads", held);
-            paused = false;
-            consumer.resume(consumer.assignment());
+        int busy = held - scheduler.parked();
+        int max = config.maxPending();
+        boolean requests = requestsPaused ? busy >= max / 2 : busy >= max;
+        boolean retries = retriesPaused ? held >= max / 2 : held >= max;
+        if (requests != requestsPaused || retries != retriesPaused) {
+            LOG.info("{} attempts held ({} parked, limit {}): reading {} {}, {} {}", held, held - busy, max,
+                    config.topics().requests(), requests ? "paused" : "on", config.topics().retries(), retries ? "paused" : "on");
         }
-        if (paused) consumer.pause(consumer.assignment());
+        requestsPaused = requests;
+        retriesPaused = retries;
+        Set<TopicPartition> pause = new HashSet<>();
+        Set<TopicPartition> resume = new HashSet<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            boolean p = tp.topic().equals(config.topics().requests()) ? requests : retries;
+            (p ? pause : resume).add(tp);
+        }
+        if (!pause.isEmpty()) consumer.pause(pause);
+        if (!resume.isEmpty()) consumer.resume(resume);
     }
 
-    private void awaitInFlight(Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (pending.get() > parked.size() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** Drops parked attempts of partitions this instance no longer owns; their next owner re-reads them. */
-    private void release(Collection<TopicPartition> partitions) {
+    /** Forgets {@code partitions}: parked work is taken back, work in flight becomes stale. */
+    private void drop(Collection<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
-            parked.entrySet().removeIf(e -> {
-                if (!e.getKey().tp().equals(tp)) return false;
-                // Forget the hold too, so a later re-assignment takes the record again.
-                if (e.getValue().taken().compareAndSet(false, true)) {
-                    e.getValue().timer().cancel(false);
-                    active.remove(e.getValue().job().id(), step(e.getValue().job()));
-                    pending.decrementAndGet();
-                }
-                return true;
-            });
+            owned.remove(tp);
+            scheduler.release(tp).forEach(this::release);
+            holds.values().removeIf(w -> w.job.source().equals(tp));
             offsets.revoked(tp);
         }
     }
@@ -387,15 +313,29 @@ final class DeliveryWorker implements AutoCloseable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             if (partitions.isEmpty()) return;
-            drainDone();
-            if (!abort) commit(true);
-            release(partitions);
+            if (!abort) {
+                // Hand-over: calls in flight on these partitions get a moment to finish and be recorded with
+                // their offsets; whatever is still running after that is repeated by the next owner.
+                Set<TopicPartition> revoked = new HashSet<>(partitions);
+                long deadline = System.nanoTime() + (closing ? 0 : config.stopTimeout().toNanos());
+                try {
+                    while (scheduler.callingOn(revoked) && System.nanoTime() < deadline) {
+                        awaitFinished(10);
+                        recorder.flush(consumer, true);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                drain();
+                recorder.flush(consumer, true);
+            }
+            drop(partitions);
             LOG.info("partitions revoked: {}", partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            release(partitions);
+            drop(partitions);
             LOG.warn("partitions lost: {}", partitions);
         }
 
@@ -403,39 +343,35 @@ final class DeliveryWorker implements AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (partitions.isEmpty()) return;
             try {
-                // The previous owner may have recorded outcomes a moment ago: read them before deciding what to skip.
+                // The previous owner may have committed outcomes a moment ago: read them before deciding what to skip.
                 view.catchUp().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
-                LOG.warn("status view did not catch up before taking {}: {}", partitions, e.toString());
+                LOG.warn("status store did not catch up before taking {}: {}", partitions, e.toString());
             }
-            partitions.forEach(offsets::assigned);
+            for (TopicPartition tp : partitions) {
+                owned.put(tp, ++epochs);
+                offsets.assigned(tp);
+            }
             LOG.info("partitions assigned: {}", partitions);
         }
     }
 
-    /** Graceful stop: finishes calls in flight (briefly), commits what is durable. */
+    /** Graceful stop: calls in flight finish and are recorded (bounded by the stop timeout), then commits. */
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        join();
-        timer.shutdownNow();
-        dispatcher.close();
+        stopRequested = true;
+        join(config.stopTimeout().plusSeconds(15));
     }
 
-    /** Stops without committing anything, as a crash would (tests use it for kill -9 during a backoff). */
+    /** Stops without committing anything, as a crash would (tests: kill -9 during a backoff). */
     void abort() {
         abort = true;
-        running = false;
-        timer.shutdownNow();
-        dispatcher.close();
-        consumer.wakeup();
-        join();
+        join(Duration.ofSeconds(15));
     }
 
-    private void join() {
+    private void join(Duration max) {
         try {
-            thread.join(15_000);
+            thread.join(max.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

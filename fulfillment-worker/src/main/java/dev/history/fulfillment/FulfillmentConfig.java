@@ -14,6 +14,15 @@ import java.time.Duration;
  * @param perHostConcurrency calls in flight per target host:port, so one slow target cannot take every slot
  * @param maxPending requests held by this worker (waiting + queued + in flight) before it pauses reading
  * @param maxResponseBytes response bytes read from a webhook; the rest is dropped
+ * @param stopTimeout how long a graceful stop, or a partition hand-over, waits for calls in flight to finish
+ *     and be recorded; calls still running then are repeated by the next owner
+ * @param transactionTimeout {@code transaction.timeout.ms} of the worker's transactional producers: how long
+ *     the broker keeps a crashed instance's open transaction (which holds back read_committed readers)
+ *     before aborting it, when the instance does not come back with the same instance id sooner
+ * @param stateDir where the disk-backed status store (RocksDB) lives; one directory per instance
+ * @param instanceId this instance's stable name, the base of its {@code transactional.id}s; null = the id
+ *     kept in {@code stateDir} (created once), so a restart on the same disk fences and aborts at once
+ *     whatever its predecessor left open
  */
 public record FulfillmentConfig(
         KafkaSettings kafka,
@@ -29,7 +38,11 @@ public record FulfillmentConfig(
         Duration requestTimeout,
         long maxResponseBytes,
         Duration commitInterval,
-        boolean workerEnabled) {
+        boolean workerEnabled,
+        Duration stopTimeout,
+        Duration transactionTimeout,
+        Path stateDir,
+        String instanceId) {
 
     public static FulfillmentConfig from(Env env) {
         RetryPolicy retry = new RetryPolicy(
@@ -58,13 +71,17 @@ public record FulfillmentConfig(
                 requestTimeout,
                 env.getLong("FULFILLMENT_MAX_RESPONSE_BYTES", 64 * 1024),
                 Duration.ofMillis(env.getLong("FULFILLMENT_COMMIT_INTERVAL_MS", 1_000)),
-                env.getBoolean("FULFILLMENT_WORKER_ENABLED", true));
+                env.getBoolean("FULFILLMENT_WORKER_ENABLED", true),
+                Duration.ofMillis(env.getLong("FULFILLMENT_STOP_TIMEOUT_MS", 10_000)),
+                Duration.ofMillis(env.getLong("FULFILLMENT_TRANSACTION_TIMEOUT_MS", 10_000)),
+                Path.of(env.get("FULFILLMENT_STATE_DIR", Path.of(env.get("DATA_DIR", "data"), "fulfillment").toString())),
+                env.get("FULFILLMENT_INSTANCE_ID", null));
     }
 
     public FulfillmentConfig withKafka(KafkaSettings newKafka) {
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
-                workerEnabled);
+                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId);
     }
 
     private static double decimal(Env env, String name, double fallback) {
@@ -91,6 +108,8 @@ public record FulfillmentConfig(
                 + ", retry=" + retry + ", allowedNetworks=" + addressGuard.allowed()
                 + ", concurrency=" + concurrency + "/" + perHostConcurrency + " per host, maxPending=" + maxPending
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
-                + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled + "]";
+                + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled
+                + ", stopTimeout=" + stopTimeout + ", transactionTimeout=" + transactionTimeout
+                + ", stateDir=" + stateDir + ", instanceId=" + instanceId + "]";
     }
 }

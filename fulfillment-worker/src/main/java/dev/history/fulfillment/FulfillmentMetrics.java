@@ -41,6 +41,14 @@ final class FulfillmentMetrics {
         }
     }
 
+    /** {@code fulfillment_poison_records_total{topic,error}}: unreadable input records sent to the dead-letter topic. */
+    void poison(String topic, Exception error) {
+        Counter.builder("fulfillment.poison.records")
+                .tag("topic", topic)
+                .tag("error", error.getClass().getSimpleName())
+                .register(registry).increment();
+    }
+
     void step(String task, NextStep step) {
         if (step.kind() == NextStep.Kind.RETRY) return;
         Counter.builder("fulfillment.completions")

@@ -1,5 +1,6 @@
 package dev.history.fulfillment;
 
+import dev.history.common.ConsistencyToken;
 import dev.history.common.Ids;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
@@ -84,6 +85,10 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
                 }
             } else {
                 if (accepted.repeated()) ctx.header("Idempotent-Replayed", "true");
+                // Where the acceptance is durable; the body stays exactly {"id"}.
+                if (accepted.token() != null && !accepted.token().isEmpty()) {
+                    ctx.header(ConsistencyToken.HEADER, accepted.token().encode());
+                }
                 Responses.json(ctx, 202, Map.of("id", accepted.id()));
             }
             return null;

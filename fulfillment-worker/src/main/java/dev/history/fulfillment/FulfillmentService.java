@@ -1,5 +1,6 @@
 package dev.history.fulfillment;
 
+import dev.history.common.ConsistencyToken;
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,13 +13,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fulfillment module as one unit: owns its Kafka clients (a durable producer, the status view and,
+ * The fulfillment module as one unit: owns its Kafka clients (the transactional acceptor, the status store and,
  * unless disabled, the delivery worker) and offers what the HTTP routes need. {@link #start()} creates
  * the topics and returns at once; {@link #isReady()} turns true when the status view is loaded and the
  * worker polls.
@@ -26,16 +25,19 @@ import org.slf4j.LoggerFactory;
 public final class FulfillmentService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FulfillmentService.class);
 
-    /** The answer to an accepted request: its id, and whether it was already known (a repeat). */
-    public record Accepted(String id, boolean repeated) {}
+    /**
+     * The answer to an accepted request: its id, whether it was already known (a repeat), and the position
+     * of its durable acceptance ({@code Consistency-Token}; empty when this instance does not know it).
+     */
+    public record Accepted(String id, boolean repeated, ConsistencyToken token) {}
 
     private final FulfillmentConfig config;
     private final Clock clock;
     private final FulfillmentMetrics metrics;
     private final Map<String, CompletableFuture<Accepted>> accepting = new ConcurrentHashMap<>();
-    private Producer<String, byte[]> producer;
-    private StatusView view;
-    private OutcomeWriter writer;
+    private StatusStore view;
+    private OutcomeRecords records;
+    private Acceptor acceptor;
     private WebhookClient webhooks;
     private DeliveryWorker worker;
     private volatile boolean started;
@@ -69,15 +71,21 @@ public final class FulfillmentService implements AutoCloseable {
                 .filter(t -> t.name().equals(kafka.topics().historyEvents()))
                 .forEach(topics::add);
         kafka.ensureTopics(topics);
-        producer = new KafkaProducer<>(kafka.producer("fulfillment"));
+        String instance = InstanceId.resolve(config);
+        records = new OutcomeRecords(config.topics(), kafka.topics().historyEvents());
+        TransactionalWriter acceptWriter = new TransactionalWriter(kafka, "fulfillment-accept",
+                "fulfillment-" + instance + "-accept", config.transactionTimeout());
         // Learn every partition now, so the first accepted request does not wait for metadata.
-        for (NewTopic topic : topics) producer.partitionsFor(topic.name());
-        writer = new OutcomeWriter(producer, config.topics(), kafka.topics().historyEvents());
-        view = new StatusView(kafka, config.topics().status());
+        acceptWriter.warmUp(topics.stream().map(NewTopic::name).toList());
+        acceptor = new Acceptor(acceptWriter);
+        acceptor.start();
+        view = new StatusStore(kafka, config.topics().status());
         view.start();
         if (config.workerEnabled()) {
             webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
-            worker = new DeliveryWorker(config, view, writer, webhooks, clock, metrics);
+            TransactionalWriter workerWriter = new TransactionalWriter(kafka, "fulfillment-worker",
+                    "fulfillment-" + instance + "-worker", config.transactionTimeout());
+            worker = new DeliveryWorker(config, view, records, workerWriter, webhooks, clock, metrics);
             worker.start();
         }
         started = true;
@@ -108,19 +116,20 @@ public final class FulfillmentService implements AutoCloseable {
         requireLoaded();
         CompletableFuture<Accepted> mine = new CompletableFuture<>();
         CompletableFuture<Accepted> earlier = accepting.putIfAbsent(request.id(), mine);
-        if (earlier != null) return earlier.thenApply(a -> new Accepted(a.id(), true));
+        if (earlier != null) return earlier.thenApply(a -> new Accepted(a.id(), true, a.token()));
         Optional<FulfillmentStatus> known = view.get(request.id());
         if (known.isPresent()) {
             accepting.remove(request.id(), mine);
             if (!known.get().username().equals(request.username()) || !known.get().task().equals(request.taskId())) {
                 return CompletableFuture.failedFuture(new Conflict(request.id()));
             }
-            mine.complete(new Accepted(request.id(), true));
+            mine.complete(new Accepted(request.id(), true, view.position(request.id())));
             return mine;
         }
         FulfillmentStatus pending = FulfillmentStatus.pending(request);
         view.claim(pending);
-        writer.accept(request, pending).whenComplete((v, error) -> {
+        // Written on the acceptor's own thread: never on a Kafka client's I/O thread, never holding this one.
+        acceptor.write(records.accept(request, pending)).whenComplete((token, error) -> {
             accepting.remove(request.id(), mine);
             if (error != null) {
                 view.forget(request.id(), pending);
@@ -129,7 +138,8 @@ public final class FulfillmentService implements AutoCloseable {
             } else {
                 LOG.debug("accepted fulfillment request {} task {} key={} topic={}", request.id(), request.taskId(),
                         request.id(), config.topics().requests());
-                mine.complete(new Accepted(request.id(), false));
+                view.confirm(pending);
+                mine.complete(new Accepted(request.id(), false, token));
             }
         });
         return mine;
@@ -158,9 +168,9 @@ public final class FulfillmentService implements AutoCloseable {
         if (!started) return;
         started = false;
         if (worker != null) worker.close();
+        acceptor.close();
         if (webhooks != null) webhooks.close();
         view.close();
-        producer.close(java.time.Duration.ofSeconds(5));
         LOG.info("fulfillment stopped");
     }
 
@@ -168,9 +178,14 @@ public final class FulfillmentService implements AutoCloseable {
     synchronized void abort() {
         started = false;
         if (worker != null) worker.abort();
+        acceptor.abort();
         if (webhooks != null) webhooks.close();
         view.close();
-        producer.close(java.time.Duration.ZERO);
+    }
+
+    /** Test hook: makes the worker's consumer rejoin its group, getting its partitions back. */
+    void rebalanceForTest() {
+        worker.rebalanceForTest();
     }
 
     /** Requests the worker holds right now (parked for their time, queued or in flight). */

@@ -41,9 +41,33 @@ final class OffsetTracker {
         if (inProgress) p.inProgress.add(offset);
     }
 
+    /**
+     * The consumer's position moved past {@code position} without a record (transaction markers take
+     * offsets too): the committed offset may follow once nothing before it is in progress.
+     */
+    void positioned(TopicPartition tp, long position) {
+        Partition p = partitions.get(tp);
+        if (p != null && p.next >= 0) p.next = Math.max(p.next, position);
+    }
+
+    /** Partitions read from since they were assigned. */
+    java.util.Set<TopicPartition> readFrom() {
+        java.util.Set<TopicPartition> out = new java.util.HashSet<>();
+        partitions.forEach((tp, p) -> {
+            if (p.next >= 0) out.add(tp);
+        });
+        return out;
+    }
+
     void finished(TopicPartition tp, long offset) {
         Partition p = partitions.get(tp);
         if (p != null) p.inProgress.remove(offset);
+    }
+
+    /** A step that {@link #finished} the offset was not committed after all: in progress again. */
+    void unfinished(TopicPartition tp, long offset) {
+        Partition p = partitions.get(tp);
+        if (p != null) p.inProgress.add(offset);
     }
 
     /** Offsets that moved since the last call, to commit. */

@@ -27,7 +27,7 @@ class RedriveStatusTest {
         assertThat(firstAttempt.version()).isEqualTo(1);
         assertThat(firstAttempt.redrives()).isEqualTo(1);
 
-        StatusView view = new StatusView(null, "unused");
+        StatusStore view = new StatusStore(null, "unused");
         view.apply(failed);
         view.apply(firstAttempt);
         view.apply(started);

@@ -73,9 +73,24 @@ final class TestSystem implements AutoCloseable {
         vars.put("FULFILLMENT_COMMIT_INTERVAL_MS", "100");
         vars.put("WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32");
         vars.put("KAFKA_COMPRESSION", "lz4");
+        try {
+            vars.put("FULFILLMENT_STATE_DIR", Files.createTempDirectory("fulfillment-state").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         vars.putAll(overrides);
         env = Env.of(vars);
         config = FulfillmentConfig.from(env);
+    }
+
+    /** The environment as a map, e.g. for a worker in a child JVM. */
+    Map<String, String> vars() {
+        return env.all();
+    }
+
+    /** Reads {@code topic} of this system (read_committed) from the beginning, for assertions. */
+    TopicTail tail(String topic) {
+        return new TopicTail(bootstrap, topic);
     }
 
     TestSystem start() {

@@ -25,6 +25,8 @@ final class TopicTail implements AutoCloseable {
         props.put("bootstrap.servers", bootstrap);
         props.put("key.deserializer", StringDeserializer.class.getName());
         props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        // What downstream readers (history-streams, exactly-once) see: committed transactions only.
+        props.put("isolation.level", "read_committed");
         consumer = new KafkaConsumer<>(props);
         List<TopicPartition> partitions = new ArrayList<>();
         for (PartitionInfo p : consumer.partitionsFor(topic)) partitions.add(new TopicPartition(topic, p.partition()));

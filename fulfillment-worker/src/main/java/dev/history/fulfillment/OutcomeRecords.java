@@ -7,20 +7,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Every Kafka write of the module, each returning a future that completes once the broker acknowledged
- * ({@code acks=all}): callers advance offsets or answer HTTP only after that. The records of one outcome
- * (status, child event, next attempt or dead letter) are written together; if the process dies in
- * between, the attempt's record is re-read and its outcome rewritten with the same keys and event ids.
+ * The records of each fulfillment step, built here and written by a {@link TransactionalWriter} as one
+ * transaction: an accept (pending status, request, "requested" child event), an attempt's outcome
+ * (status, child event, and the next retry or the dead letter), a redrive start, an unreadable record's
+ * dead letter. Status records come first within a step, so on the compacted status topic an older status
+ * never lands after a newer one of the same request.
  */
-final class OutcomeWriter {
+final class OutcomeRecords {
     /** Dead-letter header names. */
     static final String H_ORIGINAL_TOPIC = DeadLetters.ORIGINAL_TOPIC;
     static final String H_ORIGINAL_PARTITION = DeadLetters.ORIGINAL_PARTITION;
@@ -32,30 +30,30 @@ final class OutcomeWriter {
     static final String H_FAILED_AT = DeadLetters.FAILED_AT;
     static final String H_REDRIVES = DeadLetters.REDRIVES;
 
-    private final Producer<String, byte[]> producer;
+    /** The records of one step and the status they make the request's latest (null: none). */
+    record Step(List<ProducerRecord<String, byte[]>> records, FulfillmentStatus status, String kind) {}
+
     private final FulfillmentTopics topics;
     private final String historyTopic;
 
-    OutcomeWriter(Producer<String, byte[]> producer, FulfillmentTopics topics, String historyTopic) {
-        this.producer = producer;
+    OutcomeRecords(FulfillmentTopics topics, String historyTopic) {
         this.topics = topics;
         this.historyTopic = historyTopic;
     }
 
-    /**
-     * Makes an accepted request durable: the pending status first, then the request and its "requested"
-     * child event. Status first, so on the compacted status topic a pending record can never land after
-     * the worker's outcome for the same request.
-     */
-    CompletableFuture<Void> accept(FulfillmentRequest r, FulfillmentStatus pending) {
-        return send(topics.status(), r.id(), Json.write(pending), null)
-                .thenCompose(m -> all(List.of(
-                        send(topics.requests(), r.id(), Json.write(r), null),
-                        history(ChildEvents.requested(r)))));
+    /** Index in {@link #accept}'s records of the request record, whose position is the answer's token. */
+    static final int ACCEPT_REQUEST_INDEX = 1;
+
+    /** An accepted request: its pending status, the request, the "requested" child event. */
+    Step accept(FulfillmentRequest r, FulfillmentStatus pending) {
+        return new Step(List.of(
+                record(topics.status(), r.id(), Json.write(pending), null),
+                record(topics.requests(), r.id(), Json.write(r), null),
+                history(ChildEvents.requested(r))), pending, "accept");
     }
 
-    /** Writes the outcome of one attempt; completes with the new status once everything is durable. */
-    CompletableFuture<FulfillmentStatus> record(Job job, FulfillmentStatus before, Outcome outcome, NextStep step, Instant now) {
+    /** The outcome of one attempt. */
+    Step outcome(Job job, FulfillmentStatus before, Outcome outcome, NextStep step, Instant now) {
         FulfillmentRequest r = job.request();
         String state = switch (step.kind()) {
             case SUCCEEDED -> FulfillmentStatus.SUCCEEDED;
@@ -72,41 +70,44 @@ final class OutcomeWriter {
                     after.version(), after.attempts(), null, step.reason(), after.createdAt(), after.updatedAt(),
                     after.redrives());
         }
-
-        List<CompletableFuture<RecordMetadata>> writes = new ArrayList<>();
-        writes.add(send(topics.status(), r.id(), Json.write(after), null));
+        List<ProducerRecord<String, byte[]>> writes = new ArrayList<>();
+        writes.add(record(topics.status(), r.id(), Json.write(after), null));
+        String kind;
         switch (step.kind()) {
-            case SUCCEEDED -> writes.add(history(ChildEvents.succeeded(r, job.generation(), job.attempt())));
+            case SUCCEEDED -> {
+                writes.add(history(ChildEvents.succeeded(r, job.generation(), job.attempt())));
+                kind = "success";
+            }
             case RETRY -> {
                 writes.add(history(ChildEvents.attemptFailed(r, job.generation(), job.attempt(), outcome, step.nextAttemptAt())));
                 RetryRecord next = new RetryRecord(r, job.attempt() + 1, step.nextAttemptAt().toEpochMilli(), job.origin(),
                         job.redrive());
-                writes.add(send(topics.retries(), r.id(), Json.write(next), null));
+                writes.add(record(topics.retries(), r.id(), Json.write(next), null));
+                kind = "retry";
             }
-            case FAILED -> {
+            default -> {
                 writes.add(history(ChildEvents.failed(r, job.generation(), job.attempt(), step.reason())));
                 writes.add(deadLetter(job, r, outcome.status(), step.reason(), now));
+                kind = "fail";
             }
         }
-        FulfillmentStatus result = after;
-        return all(writes).thenApply(v -> result);
+        return new Step(writes, after, kind);
     }
 
     /**
      * Starts redriven chain {@code job.generation()}: its pending status (which remembers that this redrive
-     * was started, see {@link Redrive}) and the "redriven" child event; completes with the status once both
-     * are durable. Written again with the same key and event id if the redrive record is re-read.
+     * was started, see {@link Redrive}) and the "redriven" child event.
      */
-    CompletableFuture<FulfillmentStatus> redriven(Job job, Instant now) {
+    Step redriven(Job job, Instant now) {
         FulfillmentRequest r = job.request();
         FulfillmentStatus started = FulfillmentStatus.redriven(r, job.generation(), Timestamps.format(now));
-        return all(List.of(
-                send(topics.status(), r.id(), Json.write(started), null),
-                history(ChildEvents.redriven(r, job.generation())))).thenApply(v -> started);
+        return new Step(List.of(
+                record(topics.status(), r.id(), Json.write(started), null),
+                history(ChildEvents.redriven(r, job.generation()))), started, "redriven");
     }
 
-    /** A record that cannot even be read goes to the dead-letter topic as it was. */
-    CompletableFuture<RecordMetadata> unreadable(String topic, int partition, long offset, String key, byte[] value, String error) {
+    /** A record that cannot be read goes to the dead-letter topic as it was, with its origin and the error. */
+    Step unreadable(String topic, int partition, long offset, String key, byte[] value, String error) {
         Headers h = new RecordHeaders();
         h.add(H_ORIGINAL_TOPIC, bytes(topic));
         h.add(H_ORIGINAL_PARTITION, bytes(Integer.toString(partition)));
@@ -114,10 +115,10 @@ final class OutcomeWriter {
         h.add(H_ATTEMPTS, bytes("0"));
         h.add(H_LAST_ERROR, bytes(error));
         h.add(H_FAILED_AT, bytes(Timestamps.now()));
-        return send(topics.deadLetters(), key, value, h);
+        return new Step(List.of(record(topics.deadLetters(), key, value, h)), null, "unreadable");
     }
 
-    private CompletableFuture<RecordMetadata> deadLetter(Job job, FulfillmentRequest r, Integer status, String reason, Instant now) {
+    private ProducerRecord<String, byte[]> deadLetter(Job job, FulfillmentRequest r, Integer status, String reason, Instant now) {
         Headers h = new RecordHeaders();
         RetryRecord.Origin o = job.origin();
         h.add(H_ORIGINAL_TOPIC, bytes(o.topic()));
@@ -129,28 +130,15 @@ final class OutcomeWriter {
         h.add(H_TASK, bytes(r.taskId()));
         h.add(H_FAILED_AT, bytes(Timestamps.format(now)));
         h.add(H_REDRIVES, bytes(Integer.toString(job.generation())));
-        return send(topics.deadLetters(), r.id(), Json.write(r), h);
+        return record(topics.deadLetters(), r.id(), Json.write(r), h);
     }
 
-    private CompletableFuture<RecordMetadata> history(HistoryCommand command) {
-        return send(historyTopic, command.username(), Json.write(command), null);
+    private ProducerRecord<String, byte[]> history(HistoryCommand command) {
+        return record(historyTopic, command.username(), Json.write(command), null);
     }
 
-    private CompletableFuture<RecordMetadata> send(String topic, String key, byte[] value, Headers headers) {
-        CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
-        try {
-            producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, error) -> {
-                if (error != null) f.completeExceptionally(error);
-                else f.complete(metadata);
-            });
-        } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-        }
-        return f;
-    }
-
-    private static CompletableFuture<Void> all(List<CompletableFuture<RecordMetadata>> writes) {
-        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+    private static ProducerRecord<String, byte[]> record(String topic, String key, byte[] value, Headers headers) {
+        return new ProducerRecord<>(topic, null, key, value, headers);
     }
 
     private static byte[] bytes(String s) {

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * already recorded (completions are remembered across restarts and replays). Writers also apply their
  * own records directly once acknowledged, so this instance never waits for its own writes.
  */
-final class StatusView implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(StatusView.class);
+final class StatusStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusStore.class);
 
     private final KafkaSettings kafka;
     private final String topic;
@@ -43,7 +43,7 @@ final class StatusView implements AutoCloseable {
     private KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
 
-    StatusView(KafkaSettings kafka, String topic) {
+    StatusStore(KafkaSettings kafka, String topic) {
         this.kafka = kafka;
         this.topic = topic;
     }
@@ -54,6 +54,7 @@ final class StatusView implements AutoCloseable {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(props);
         thread = new Thread(this::run, "fulfillment-status-view");
         thread.setDaemon(true);
@@ -100,6 +101,16 @@ final class StatusView implements AutoCloseable {
     /** Records a pending status unless one exists; false when the id is already known. */
     boolean claim(FulfillmentStatus pending) {
         return statuses.putIfAbsent(pending.id(), pending) == null;
+    }
+
+    /** Where this store has read the status topic, for {@code id}'s partition; empty when unknown. */
+    dev.history.common.ConsistencyToken position(String id) {
+        return dev.history.common.ConsistencyToken.empty();
+    }
+
+    /** The claimed status is now durable: it stays, as if read from the topic. */
+    void confirm(FulfillmentStatus claimed) {
+        apply(claimed);
     }
 
     void forget(String id, FulfillmentStatus claimed) {
