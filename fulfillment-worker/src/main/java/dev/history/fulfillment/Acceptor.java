@@ -45,7 +45,7 @@ final class Acceptor implements AutoCloseable {
         thread.start();
     }
 
-    /** Completes with the request record's position once the step is committed; fails if it is not. */
+    /** Completes with the position of the request and status records once the step is committed; fails if it is not. */
     CompletableFuture<ConsistencyToken> write(OutcomeRecords.Step step) {
         CompletableFuture<ConsistencyToken> f = new CompletableFuture<>();
         if (!running) {
@@ -87,9 +87,12 @@ final class Acceptor implements AutoCloseable {
         }
         int i = 0;
         for (Pending p : batch) {
+            RecordMetadata status = written.get(i + OutcomeRecords.ACCEPT_STATUS_INDEX);
             RecordMetadata request = written.get(i + OutcomeRecords.ACCEPT_REQUEST_INDEX);
             i += p.step().records().size();
-            p.done().complete(ConsistencyToken.of(request.topic(), request.partition(), request.offset()));
+            // Both records: the request (what the worker reads) and its status (what GET /fulfillment/{id} reads).
+            p.done().complete(ConsistencyToken.of(request.topic(), request.partition(), request.offset())
+                    .merge(ConsistencyToken.of(status.topic(), status.partition(), status.offset())));
         }
     }
 

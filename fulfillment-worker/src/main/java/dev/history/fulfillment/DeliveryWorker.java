@@ -106,6 +106,10 @@ final class DeliveryWorker implements AutoCloseable {
         return pending.get();
     }
 
+    long failedDeadLetterWrites() {
+        return recorder.failedDeadLetterWrites();
+    }
+
     /** Test hook: a rebalance that gives this member its partitions back (revoked, then assigned again). */
     void rebalanceForTest() {
         rebalanceRequested = true;

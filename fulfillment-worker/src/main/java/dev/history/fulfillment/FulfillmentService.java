@@ -188,6 +188,10 @@ public final class FulfillmentService implements AutoCloseable {
         worker.rebalanceForTest();
     }
 
+    long failedDeadLetterWrites() {
+        return worker.failedDeadLetterWrites();
+    }
+
     /** Requests the worker holds right now (parked for their time, queued or in flight). */
     int held() {
         return worker == null ? 0 : worker.pending();

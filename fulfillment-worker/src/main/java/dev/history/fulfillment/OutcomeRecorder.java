@@ -47,9 +47,13 @@ final class OutcomeRecorder implements AutoCloseable {
     private final Consumer<Work> release;
     private final Map<TopicPartition, Integer> epochs;
     private final List<Item> batch = new ArrayList<>();
+    private final List<Item> deadLetters = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong failedDeadLetterWrites = new java.util.concurrent.atomic.AtomicLong();
     private long lastCommit;
     private long retryAt;
     private int failures;
+    private long deadLetterRetryAt;
+    private int deadLetterFailures;
 
     OutcomeRecorder(FulfillmentConfig config, StatusStore view, OutcomeRecords records, TransactionalWriter writer,
             OffsetTracker offsets, Clock clock, FulfillmentMetrics metrics, Consumer<Work> release,
@@ -66,7 +70,7 @@ final class OutcomeRecorder implements AutoCloseable {
     }
 
     boolean hasWork() {
-        return !batch.isEmpty();
+        return !batch.isEmpty() || !deadLetters.isEmpty();
     }
 
     /** The outcome of a call: status, child event, and next retry or dead letter. */
@@ -105,33 +109,62 @@ final class OutcomeRecorder implements AutoCloseable {
     /** An unreadable record's dead letter, committed together with the record's offset. */
     void unreadable(ConsumerRecord<String, byte[]> record, String error, int epoch) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        batch.add(new Item(records.unreadable(record.topic(), record.partition(), record.offset(), record.key(),
+        deadLetters.add(new Item(records.unreadable(record.topic(), record.partition(), record.offset(), record.key(),
                 record.value(), error), null, false, tp, record.offset(), epoch, null));
     }
 
     /**
      * Commits the batch and the offsets it makes committable, in one transaction. Without a batch, offsets
      * that moved (skipped records) are committed every {@code FULFILLMENT_COMMIT_INTERVAL_MS}, or now when
-     * {@code force}.
+     * {@code force}. Dead letters of unreadable records go in a transaction of their own, so a dead-letter
+     * topic that cannot be written holds back only its own records' offsets, not other outcomes.
      */
     void flush(KafkaConsumer<String, byte[]> consumer, boolean force) {
         long now = System.currentTimeMillis();
-        if (now < retryAt) return;
-        // Steps of partitions that moved away are not written: the new owner re-reads their records.
-        batch.removeIf(item -> {
+        dropStale(batch);
+        dropStale(deadLetters);
+        if (now >= retryAt && (!batch.isEmpty() || force || now - lastCommit >= config.commitInterval().toMillis())) {
+            lastCommit = now;
+            if (commit(consumer, batch)) {
+                failures = 0;
+            } else {
+                failures++;
+                retryAt = now + backoff(failures);
+            }
+        }
+        if (!deadLetters.isEmpty() && now >= deadLetterRetryAt) {
+            if (commit(consumer, deadLetters)) {
+                deadLetterFailures = 0;
+            } else {
+                deadLetterFailures++;
+                failedDeadLetterWrites.incrementAndGet();
+                deadLetterRetryAt = now + backoff(deadLetterFailures);
+            }
+        }
+    }
+
+    /** Steps of partitions that moved away are not written: the new owner re-reads their records. */
+    private void dropStale(List<Item> items) {
+        items.removeIf(item -> {
             Integer epoch = epochs.get(item.tp());
             if (epoch != null && epoch == item.epoch()) return false;
             if (item.work() != null) release.accept(item.work());
             return true;
         });
-        if (batch.isEmpty() && !force && now - lastCommit < config.commitInterval().toMillis()) return;
-        for (Item item : batch) if (item.offset() >= 0) offsets.finished(item.tp(), item.offset());
+    }
+
+    private static long backoff(int failures) {
+        return Math.min(5_000, 100L << Math.min(failures, 6));
+    }
+
+    /** One transaction: {@code items} and every offset that became committable; false (and nothing changed) on failure. */
+    private boolean commit(KafkaConsumer<String, byte[]> consumer, List<Item> items) {
+        for (Item item : items) if (item.offset() >= 0) offsets.finished(item.tp(), item.offset());
         Map<TopicPartition, OffsetAndMetadata> toCommit = offsets.toCommit();
-        lastCommit = now;
-        if (batch.isEmpty() && toCommit.isEmpty()) return;
+        if (items.isEmpty() && toCommit.isEmpty()) return true;
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         Set<String> kinds = new LinkedHashSet<>();
-        for (Item item : batch) {
+        for (Item item : items) {
             out.addAll(item.step().records());
             kinds.add(item.step().kind());
         }
@@ -139,22 +172,24 @@ final class OutcomeRecorder implements AutoCloseable {
             writer.commit(out, toCommit, consumer.groupMetadata(), kinds);
         } catch (KafkaException | IllegalStateException e) {
             offsets.commitFailed(toCommit);
-            for (Item item : batch) if (item.offset() >= 0) offsets.unfinished(item.tp(), item.offset());
-            failures++;
-            long backoff = Math.min(5_000, 100L << Math.min(failures, 6));
-            retryAt = now + backoff;
-            LOG.warn("cannot commit {} step(s) {} with offsets {} (attempt {}, again in {} ms): {}", batch.size(), kinds,
-                    toCommit, failures, backoff, e.toString());
-            return;
+            for (Item item : items) if (item.offset() >= 0) offsets.unfinished(item.tp(), item.offset());
+            LOG.warn("cannot commit {} step(s) {} with offsets {}; the batch is kept and tried again: {}", items.size(),
+                    kinds, toCommit, e.toString());
+            return false;
         }
-        failures = 0;
-        List<Item> done = new ArrayList<>(batch);
-        batch.clear();
+        List<Item> done = new ArrayList<>(items);
+        items.clear();
         for (Item item : done) {
             if (item.step().status() != null) view.apply(item.step().status());
             if (item.ends()) release.accept(item.work());
             if (item.after() != null) item.after().run();
         }
+        return true;
+    }
+
+    /** Failed attempts to write dead letters of unreadable records (tests, metrics). */
+    long failedDeadLetterWrites() {
+        return failedDeadLetterWrites.get();
     }
 
     @Override

@@ -41,7 +41,8 @@ final class OutcomeRecords {
         this.historyTopic = historyTopic;
     }
 
-    /** Index in {@link #accept}'s records of the request record, whose position is the answer's token. */
+    /** Indexes in {@link #accept}'s records of the status and request records, whose positions are the answer's token. */
+    static final int ACCEPT_STATUS_INDEX = 0;
     static final int ACCEPT_REQUEST_INDEX = 1;
 
     /** An accepted request: its pending status, the request, the "requested" child event. */
