@@ -79,7 +79,7 @@ public final class FulfillmentService implements AutoCloseable {
         acceptWriter.warmUp(topics.stream().map(NewTopic::name).toList());
         acceptor = new Acceptor(acceptWriter);
         acceptor.start();
-        view = new StatusStore(kafka, config.topics().status());
+        view = new StatusStore(kafka, config.topics().status(), config.stateDir().resolve("status"));
         view.start();
         if (config.workerEnabled()) {
             webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);

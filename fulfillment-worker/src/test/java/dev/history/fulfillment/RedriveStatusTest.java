@@ -27,12 +27,21 @@ class RedriveStatusTest {
         assertThat(firstAttempt.version()).isEqualTo(1);
         assertThat(firstAttempt.redrives()).isEqualTo(1);
 
-        StatusStore view = new StatusStore(null, "unused");
-        view.apply(failed);
-        view.apply(firstAttempt);
-        view.apply(started);
-        view.apply(failed);
-        assertThat(view.get("req-1")).contains(firstAttempt);
+        try (StatusStore view = new StatusStore(null, "unused", tempStateDir())) {
+            view.apply(failed);
+            view.apply(firstAttempt);
+            view.apply(started);
+            view.apply(failed);
+            assertThat(view.get("req-1")).contains(firstAttempt);
+        }
+    }
+
+    private static java.nio.file.Path tempStateDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("status-store");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
