@@ -150,6 +150,8 @@ class FailoverTest {
         env.put("FULFILLMENT_CONCURRENCY", Integer.toString(workerConcurrency));
         env.put("FULFILLMENT_PER_HOST_CONCURRENCY", Integer.toString(workerConcurrency));
         env.put("FULFILLMENT_RETRY_SCHEDULE", "200ms");
+        // One state directory (status store, instance id) per worker instance.
+        env.put("FULFILLMENT_STATE_DIR", TestSystems.tempDir("fulfillment-survivor").toString());
         List<AutoCloseable> resources = new ArrayList<>();
         resources.add(() -> sink.stop(0));
         try {
@@ -162,6 +164,7 @@ class FailoverTest {
             TestHttp http = new TestHttp(app.port());
             Map<String, String> victimEnv = new HashMap<>(env);
             victimEnv.put("HTTP_PORT", Integer.toString(TestSystems.freePort()));
+            victimEnv.put("FULFILLMENT_STATE_DIR", TestSystems.tempDir("fulfillment-victim").toString());
             ChildJvm victim = ChildJvm.start("dev.history.fulfillment.WorkerMain", victimEnv, Files.createTempFile("worker-a", ".log"));
             resources.add(victim);
             TestServices.awaitReady(new TestHttp(Integer.parseInt(victimEnv.get("HTTP_PORT"))));
