@@ -15,12 +15,17 @@ final class ChildJvm implements AutoCloseable {
     }
 
     static ChildJvm start(String mainClass, Map<String, String> env, Path log) {
+        return start(mainClass, env, log, "-Xmx384m");
+    }
+
+    /** @param heap the {@code -Xmx…} option (a whole standalone system with its broker needs more than one service) */
+    static ChildJvm start(String mainClass, Map<String, String> env, Path log, String heap) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx384m", "-XX:+UseSerialGC",
+        ProcessBuilder builder = new ProcessBuilder(java, heap, "-XX:+UseSerialGC",
                 "-Djdk.httpclient.allowRestrictedHeaders=host",
                 "-cp", System.getProperty("java.class.path"), mainClass)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         try {
             return new ChildJvm(builder.start());
