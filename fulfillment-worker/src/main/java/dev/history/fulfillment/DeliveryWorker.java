@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,8 +69,13 @@ final class DeliveryWorker implements AutoCloseable {
     private boolean requestsPaused;
     private boolean retriesPaused;
 
-    DeliveryWorker(FulfillmentConfig config, StatusStore view, OutcomeRecords records, TransactionalWriter writer,
-            WebhookClient webhooks, Clock clock, FulfillmentMetrics metrics) {
+    /**
+     * @param instance this instance's stable id, also its static group membership ({@code group.instance.id}): a
+     *     restarted worker takes its partitions back at once instead of waiting for the dead member's session to
+     *     expire (45 s), while a graceful stop still leaves the group so the others take over at once
+     */
+    DeliveryWorker(FulfillmentConfig config, String instance, StatusStore view, OutcomeRecords records,
+            TransactionalWriter writer, WebhookClient webhooks, Clock clock, FulfillmentMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
         metrics.inFlight(pending::get);
@@ -77,6 +83,7 @@ final class DeliveryWorker implements AutoCloseable {
         this.clock = clock;
         Properties props = config.kafka().common("fulfillment-worker");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "fulfillment-" + instance);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -149,7 +156,11 @@ final class DeliveryWorker implements AutoCloseable {
             closing = true;
             scheduler.close();
             try {
-                consumer.close(Duration.ofSeconds(abort ? 1 : 5));
+                consumer.close(CloseOptions
+                        .groupMembershipOperation(abort
+                                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                                : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(Duration.ofSeconds(abort ? 1 : 5)));
             } catch (RuntimeException e) {
                 LOG.warn("closing the worker consumer: {}", e.toString());
             }

@@ -85,7 +85,7 @@ public final class FulfillmentService implements AutoCloseable {
             webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
             TransactionalWriter workerWriter = new TransactionalWriter(kafka, "fulfillment-worker",
                     "fulfillment-" + instance + "-worker", config.transactionTimeout());
-            worker = new DeliveryWorker(config, view, records, workerWriter, webhooks, clock, metrics);
+            worker = new DeliveryWorker(config, instance, view, records, workerWriter, webhooks, clock, metrics);
             worker.start();
         }
         started = true;

@@ -80,7 +80,9 @@ class WorkerFaultsTest {
                 List<String> dead = new ArrayList<>();
                 for (int i = 0; i < 15; i++) dead.add(system.request("Dead", "dan" + i, "p"));
                 for (String id : dead) system.awaitState(id, "retrying", Duration.ofSeconds(20));
-                Await.until(Duration.ofSeconds(20), () -> system.service.held(), n -> n >= 10, "retries parked");
+                // Reads of the retries topic pause at 10 held and resume below 5; attempts still in flight when
+                // the pause starts finish afterwards, so the parked count settles anywhere from 5 to 10.
+                Await.until(Duration.ofSeconds(20), () -> system.service.held(), n -> n >= 5, "retries parked");
                 for (int i = 0; i < 3; i++) {
                     long start = System.currentTimeMillis();
                     String id = system.request("Healthy", "hal" + i, "p");
