@@ -10,13 +10,18 @@ final class SseFrames {
     private SseFrames() {}
 
     /**
-     * The first block of a stream: the reconnect delay and, for a client that asked for nothing, the
-     * position it starts from (an {@code id:} without data sets the browser's last event id without
-     * firing an event, so a reconnect before the first change still resumes exactly).
+     * The first message of a stream, {@code event: ready}: the reconnect delay and, for a client that
+     * asked for nothing, the position it starts from as the message id (so a reconnect before the first
+     * change still resumes exactly, and a page that opens a new EventSource knows where it was).
+     * {@code resumed} tells a client whether this stream continues from its {@code Last-Event-ID}
+     * (nothing to reload) or starts fresh (read {@code GET /history} now).
      */
-    static byte[] opening(long retryMs, Long position) {
-        String text = ": live timeline\nretry: " + retryMs + "\n" + (position == null ? "" : "id: " + position + "\n") + "\n";
-        return text.getBytes(StandardCharsets.US_ASCII);
+    static byte[] opening(long retryMs, String username, long position, boolean resumed) {
+        String data = new String(dev.history.common.Json.write(java.util.Map.of(
+                "username", username, "position", position, "resumed", resumed)), StandardCharsets.UTF_8);
+        String text = ": live timeline\nretry: " + retryMs + "\n" + (resumed ? "" : "id: " + position + "\n")
+                + "event: ready\ndata: " + data + "\n\n";
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code id: offset / event: type / data: json}; JSON has no raw line breaks, but split defensively. */

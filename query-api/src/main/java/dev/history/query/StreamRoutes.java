@@ -100,7 +100,7 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
             throw e;
         }
         connection.onClose(hub::release);
-        connection.send(SseFrames.opening(hub.settings().retryMs(), after == null ? position : null), false);
+        connection.send(SseFrames.opening(hub.settings().retryMs(), username, position, after != null), false);
         live.goLive(replay, position);
         SseConnection.prepare(ctx);
         ctx.future(connection::start);

@@ -31,8 +31,8 @@ final class WebAssets implements Consumer<JavalinConfig> {
     @Override
     public void accept(JavalinConfig config) {
         FILES.forEach((path, type) -> config.routes.get(path, ctx -> serve(ctx, path, type)));
-        config.routes.get("/ui", ctx -> ctx.redirect(withQuery(ctx, "/ui/")));
-        config.routes.get("/ui/", ctx -> serve(ctx, "/ui/index.html", FILES.get("/ui/index.html")));
+        // Trailing slashes are ignored by the router: this is /ui and /ui/ (the page uses absolute paths).
+        config.routes.get("/ui", ctx -> serve(ctx, "/ui/index.html", FILES.get("/ui/index.html")));
     }
 
     private void serve(Context ctx, String path, String type) {
@@ -43,10 +43,6 @@ final class WebAssets implements Consumer<JavalinConfig> {
             ctx.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
         }
         ctx.contentType(type).result(content.get(path));
-    }
-
-    private static String withQuery(Context ctx, String path) {
-        return ctx.queryString() == null ? path : path + "?" + ctx.queryString();
     }
 
     private static byte[] load(String resource) {

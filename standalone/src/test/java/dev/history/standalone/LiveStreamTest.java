@@ -61,6 +61,7 @@ class LiveStreamTest {
             TestSystems.await("the opening block", WAIT, () -> client.lastEventId() != null && client.retry() != null);
             assertThat(client.lastEventId()).as("position of a customer without history").isEqualTo("-1");
             assertThat(client.retry()).isEqualTo(500L);
+            assertThat(json(client.readies().get(0).data()).get("resumed").asBoolean()).isFalse();
 
             post("live-ann", "ann-1", "first");
             client.awaitEvents(1, WAIT);
@@ -127,6 +128,7 @@ class LiveStreamTest {
         try (SseTestClient resumed = SseTestClient.open(system.port(), "live-cy", beforeReset)) {
             resumed.awaitEvents(2, WAIT);
             assertThat(resumed.events()).extracting(SseTestClient.Event::type).containsExactly("reset", "added");
+            assertThat(json(resumed.readies().get(0).data()).get("resumed").asBoolean()).isTrue();
             assertThat(json(resumed.events().get(1).data()).get("id").asText()).isEqualTo("cy-2");
         }
     }

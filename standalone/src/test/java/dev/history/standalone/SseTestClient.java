@@ -30,6 +30,7 @@ final class SseTestClient implements AutoCloseable {
     private final int status;
     private final Map<String, String> headers;
     private final List<Event> events = new CopyOnWriteArrayList<>();
+    private final List<Event> readies = new CopyOnWriteArrayList<>();
     private final AtomicInteger comments = new AtomicInteger();
     private volatile String lastEventId;
     private volatile Long retry;
@@ -96,6 +97,11 @@ final class SseTestClient implements AutoCloseable {
         return errorBody;
     }
 
+    /** The {@code ready} messages (one per stream); {@link #events()} holds all others. */
+    List<Event> readies() {
+        return readies;
+    }
+
     List<Event> events() {
         return events;
     }
@@ -151,7 +157,10 @@ final class SseTestClient implements AutoCloseable {
                     lineBuffer.reset();
                     if (text.isEmpty()) {
                         if (id != null) lastEventId = id;
-                        if (data != null) events.add(new Event(lastEventId, type == null ? "message" : type, data.toString()));
+                        if (data != null) {
+                            Event event = new Event(lastEventId, type == null ? "message" : type, data.toString());
+                            (event.type().equals("ready") ? readies : events).add(event);
+                        }
                         id = null;
                         type = null;
                         data = null;
