@@ -307,7 +307,7 @@ public final class BenchMain {
     private void push() throws Exception {
         awaitCaughtUp("history-streams", 300);
         int idleStreams = plan.smoke() ? 20 : 1000;
-        double measuredMax = summary.get("ingest_single_max_rps") instanceof Number n ? n.doubleValue() : Double.MAX_VALUE;
+        double measuredMax = summary.getOrDefault("ingest_single_max_rps", Double.MAX_VALUE);
         double rate = Math.min(plan.backgroundRate(), 0.6 * measuredMax);
         byte[][] background = singleRequests("push-bg", 20_000);
         List<String> watched = new ArrayList<>();
