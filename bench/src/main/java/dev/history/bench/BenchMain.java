@@ -118,6 +118,7 @@ public final class BenchMain {
             phase("2 ingest single", failures, this::ingestSingle);
             phase("3 ingest batch", failures, this::ingestBatch);
             phase("4 freshness", failures, this::freshness);
+            phase("9 push", failures, this::push);
             phase("5 reads", failures, this::reads);
             phase("6 fulfillment", failures, this::fulfillment);
             phase("8 memory", failures, this::memory);
@@ -174,7 +175,8 @@ public final class BenchMain {
                 .map(Map.Entry::getKey).collect(Collectors.toList());
         for (String key : List.of("ceiling_records_per_s", "ingest_single_max_rps", "ingest_single_p99_ms_at_2000",
                 "ingest_batch_events_per_s", "freshness_p50_ms", "freshness_p99_ms", "read_100_rps", "read_100_p99_ms",
-                "read_1000_p99_ms", "fulfillment_deliveries_per_s", "rebuild_events_per_s", "heap_after_gc_mb", "rss_mb")) {
+                "read_1000_p99_ms", "fulfillment_deliveries_per_s", "rebuild_events_per_s", "heap_after_gc_mb", "rss_mb",
+                "push_p50_ms", "push_p99_ms")) {
             if (!summaryOut.containsKey(key)) missing.add(key);
         }
         if (!failures.isEmpty() || !missing.isEmpty()) {
@@ -293,6 +295,72 @@ public final class BenchMain {
         summary.put("ceiling_records_per_s", ceiling);
         lastOther = other;
         rows.add(row("1 ceiling", "raw producer, " + values[0].length + " B", ceiling, "rec/s", null, 1.0, "ceiling", "-", gen, sys));
+    }
+
+    // ---------------------------------------------------------------- 9 push latency (live streams)
+
+    /**
+     * POST answer → the event on an open {@code /history/stream}, with 1,000 other streams open on customers
+     * that receive the background load. The background rate is the freshness phase's, capped at 60 % of the
+     * single-ingest maximum this run measured (so a slow machine measures push, not an overloaded gateway).
+     */
+    private void push() throws Exception {
+        awaitCaughtUp("history-streams", 300);
+        int idleStreams = plan.smoke() ? 20 : 1000;
+        double measuredMax = summary.getOrDefault("ingest_single_max_rps", Double.MAX_VALUE);
+        double rate = Math.min(plan.backgroundRate(), 0.6 * measuredMax);
+        byte[][] background = singleRequests("push-bg", 20_000);
+        List<String> watched = new ArrayList<>();
+        for (int i = 0; i < idleStreams; i++) watched.add(Workload.username("push-bg", i));
+        Histogram pushed = new Histogram(3);
+        String run = Long.toString(System.currentTimeMillis() % 1_000_000);
+        try (PushLatency streams = new PushLatency(HOST, system.httpPort); Http1 writer = new Http1(HOST, system.httpPort)) {
+            streams.openIdle(watched);
+            Load.Result[] bg = new Load.Result[1];
+            Thread backgroundThread = new Thread(() -> {
+                try {
+                    bg[0] = load.open(rate, plan.openConnections(), plan.freshnessSeconds(), postEach(background));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "background");
+            backgroundThread.start();
+            long end = System.nanoTime() + (long) (plan.freshnessSeconds() * 1e9) - 300_000_000L;
+            Thread.sleep(100);
+            for (long probe = 0; System.nanoTime() < end; probe++) {
+                pushed.recordValue(streams.probe(writer, "push-" + run + "-" + probe, probe));
+                Thread.sleep(20);
+            }
+            backgroundThread.join();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("probes", pushed.getTotalCount());
+            r.put("open_streams", streams.idleOpen() + 1);
+            r.put("idle_streams_closed_by_server", streams.idleClosed());
+            r.put("idle_stream_bytes", streams.idleBytes());
+            r.put("p50_ms", Report.round(PushLatency.ms(pushed, 50)));
+            r.put("p99_ms", Report.round(PushLatency.ms(pushed, 99)));
+            r.put("p999_ms", Report.round(PushLatency.ms(pushed, 99.9)));
+            r.put("max_ms", Report.round(pushed.getMaxValue() / 1e6));
+            r.put("background", withRate(bg[0].toMap(), rate, plan.openConnections()));
+            r.put("method", "open a stream for a new customer, wait for ready, POST its event; time from the POST answer "
+                    + "until the added message with its id is read from the stream; " + idleStreams
+                    + " more streams open on background customers, drained by one selector thread");
+            phases.put("push", r);
+            summary.put("push_p50_ms", PushLatency.ms(pushed, 50));
+            summary.put("push_p99_ms", PushLatency.ms(pushed, 99));
+            List<Object> row = new ArrayList<>(List.of("9 push", "POST answer -> SSE, " + (idleStreams + 1) + " streams, bg "
+                    + (int) rate + "/s", "-", "probes " + pushed.getTotalCount()));
+            row.add(PushLatency.ms(pushed, 50));
+            row.add(PushLatency.ms(pushed, 99));
+            row.add(PushLatency.ms(pushed, 99.9));
+            row.add(PushLatency.ms(pushed, 99) / 100);
+            row.add("p99/target");
+            row.add("p99 <= 100 ms");
+            row.add(bg[0].generatorCores());
+            row.add(bg[0].systemCores());
+            row.add(bg[0].otherCores());
+            rows.add(row);
+        }
     }
 
     // ---------------------------------------------------------------- 2 single-event ingest

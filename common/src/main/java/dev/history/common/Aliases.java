@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Normalised lookup keys of the customer directory. Phone numbers match with or without a leading
- * {@code +} and ignore spaces, dashes, dots and parentheses; e-mail is case-insensitive.
+ * {@code +} and ignore spaces, dashes, dots and parentheses; e-mail is case-insensitive, and a space in
+ * it matches a {@code +} (an unencoded {@code +} in a query string arrives as a space).
  */
 public final class Aliases {
     public static final String ANI = "ani";
@@ -20,7 +21,7 @@ public final class Aliases {
         if (value == null) return null;
         String normalised = switch (kind) {
             case ANI -> phone(value);
-            case EMAIL -> value.trim().toLowerCase(Locale.ROOT);
+            case EMAIL -> email(value);
             case PSID -> value.trim();
             default -> throw new IllegalArgumentException("unknown alias kind " + kind);
         };
@@ -35,6 +36,14 @@ public final class Aliases {
         putIfPresent(keys, EMAIL, key(EMAIL, profile.email()));
         putIfPresent(keys, PSID, key(PSID, profile.psid()));
         return keys;
+    }
+
+    /**
+     * Case-insensitive; a space inside the address (never valid in one) stands for a {@code +}: widgets
+     * that put an address into a query string unencoded send {@code a+b@x.com} as {@code a b@x.com}.
+     */
+    static String email(String value) {
+        return value.trim().replace(' ', '+').toLowerCase(Locale.ROOT);
     }
 
     static String phone(String value) {

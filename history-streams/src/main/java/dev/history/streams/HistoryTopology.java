@@ -21,6 +21,11 @@ public final class HistoryTopology {
     private HistoryTopology() {}
 
     public static Topology build(Topics topics) {
+        return build(topics, TimelineListener.NONE);
+    }
+
+    /** @param timelineListener told of every materialised timeline change (live streams) */
+    public static Topology build(Topics topics, TimelineListener timelineListener) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.TIMELINE), Serdes.Bytes(), Serdes.ByteArray())
@@ -37,7 +42,7 @@ public final class HistoryTopology {
 
         builder.stream(topics.historyEvents(), Consumed.with(Serdes.String(), JsonSerde.HISTORY_COMMAND)
                         .withName("history-events-source"))
-                .process(TimelineProcessor::new, Named.as("timeline-processor"),
+                .process(() -> new TimelineProcessor(timelineListener), Named.as("timeline-processor"),
                         StoreNames.TIMELINE, StoreNames.TIMELINE_IDS);
 
         builder.stream(topics.customerProfiles(), Consumed.with(Serdes.String(), JsonSerde.CUSTOMER_PROFILE)

@@ -40,6 +40,15 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
     private KeyValueStore<Bytes, byte[]> timeline;
     private KeyValueStore<Bytes, byte[]> ids;
     private long fallbackSequence;
+    private final TimelineListener listener;
+
+    TimelineProcessor() {
+        this(TimelineListener.NONE);
+    }
+
+    TimelineProcessor(TimelineListener listener) {
+        this.listener = listener;
+    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
@@ -59,7 +68,7 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         switch (command.type()) {
             case HistoryCommand.ADD -> add(username, command.event(), record.timestamp(), replayed(record));
             case HistoryCommand.RESET -> reset(username, replayed(record) ? record.timestamp() : Long.MAX_VALUE,
-                    record.timestamp());
+                    record.timestamp(), context.recordMetadata().map(RecordMetadata::offset).orElse(fallbackSequence++));
             default -> LOG.warn("skipping unknown history command type '{}' key={} at {}", command.type(), username, where());
         }
     }
@@ -84,17 +93,22 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         }
         long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(fallbackSequence++);
         byte[] order = TimelineKeys.order(millis(event.timestamp(), recordTimestamp), offset);
-        timeline.put(TimelineKeys.eventKey(username, order), Json.write(event));
+        byte[] json = Json.write(event);
+        timeline.put(TimelineKeys.eventKey(username, order), json);
         ids.put(idKey, ByteBuffer.allocate(TimelineKeys.ORDER_BYTES + 8).put(order).putLong(recordTimestamp).array());
+        listener.added(username, context.taskId().partition(), offset, json);
     }
 
     /**
      * Removes every event accepted at or before {@code acceptedUpTo} (everything, for a live reset) and
-     * raises the customer's reset watermark to {@code resetTime}.
+     * raises the customer's reset watermark to {@code resetTime}; the watermark also keeps the reset's
+     * source offset (read by {@link TimelineChanges#resetOffset}, so a resuming live stream knows whether a
+     * reset happened after what it last saw).
      */
-    private void reset(String username, long acceptedUpTo, long resetTime) {
+    private void reset(String username, long acceptedUpTo, long resetTime, long offset) {
         Bytes watermarkKey = TimelineKeys.prefixStart(username);
-        ids.put(watermarkKey, ByteBuffer.allocate(8).putLong(Math.max(resetTime, resetWatermark(username))).array());
+        ids.put(watermarkKey, ByteBuffer.allocate(16).putLong(Math.max(resetTime, resetWatermark(username)))
+                .putLong(Math.max(offset, TimelineChanges.resetOffset(ids, username))).array());
         List<KeyValue<Bytes, byte[]>> cleared = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = ids.range(watermarkKey, TimelineKeys.prefixEnd(username))) {
             while (it.hasNext()) {
@@ -111,6 +125,7 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
             ids.delete(entry.key);
         }
         LOG.info("timeline reset key={} removed={} at {}", username, cleared.size(), where());
+        listener.reset(username, context.taskId().partition(), offset);
     }
 
     /** Events accepted before this time were cleared by a reset (stored under the bare prefix: no event id is empty). */
@@ -125,6 +140,11 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         } catch (DateTimeParseException e) {
             return fallback;
         }
+    }
+
+    @Override
+    public void close() {
+        if (context != null) listener.released(context.taskId().partition());
     }
 
     private String where() {

@@ -31,10 +31,12 @@ public final class StreamsService implements AutoCloseable {
     private final KafkaStreams streams;
     private final Producer<String, byte[]> producer;
     private final KafkaHealth health;
+    private final TimelineHub hub;
 
     private StreamsService(StreamsServiceConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics()), config.streamsProperties());
+        this.hub = new TimelineHub(config.stream());
+        this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics(), hub), config.streamsProperties());
         this.producer = new KafkaProducer<>(config.kafka().producer(config.applicationId() + "-directory"));
         this.health = new KafkaHealth(config.kafka(),
                 List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles()));
@@ -68,15 +70,20 @@ public final class StreamsService implements AutoCloseable {
         Forwarder forwarder = new Forwarder();
         TimelineRoutes timeline = new TimelineRoutes(locator, forwarder, config.defaultLimit(), config.maxLimit());
         DirectoryRoutes directory = new DirectoryRoutes(locator, forwarder, producer, config.kafka().topics().customerProfiles());
+        StreamRoutes live = new StreamRoutes(locator, streams, new HostInfo(config.advertisedHost(), config.http().port()), hub);
+        WebAssets assets = new WebAssets();
         return javalin -> {
             timeline.accept(javalin);
             directory.accept(javalin);
+            live.accept(javalin);
+            assets.accept(javalin);
         };
     }
 
     /** Binds the Streams (incl. consumer lag) and producer metrics to this process's registry. */
     public StreamsService bind(Metrics metrics) {
         metrics.bind(streams).bind(producer);
+        hub.bind(metrics.registry());
         return this;
     }
 
@@ -94,6 +101,7 @@ public final class StreamsService implements AutoCloseable {
 
     @Override
     public void close() {
+        hub.close(); // live streams end first, so their clients reconnect to an instance that stays
         // Leave the group so the partitions move at once instead of after the session timeout (45 s).
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));

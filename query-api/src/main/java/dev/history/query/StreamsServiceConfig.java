@@ -17,6 +17,7 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param stateDir RocksDB state ({@code STATE_DIR}, default {@code $DATA_DIR/streams})
  * @param advertisedHost how other instances reach this one ({@code ADVERTISED_HOST}, default {@code localhost});
  *     with the HTTP port it is the Streams {@code application.server}
+ * @param stream live timeline streams ({@code STREAM_*}, see {@link StreamSettings})
  */
 public record StreamsServiceConfig(
         HttpSettings http,
@@ -28,7 +29,8 @@ public record StreamsServiceConfig(
         int streamThreads,
         long commitIntervalMs,
         int defaultLimit,
-        int maxLimit) {
+        int maxLimit,
+        StreamSettings stream) {
 
     public static StreamsServiceConfig from(Env env) {
         Path dataDir = Path.of(env.get("DATA_DIR", "./data"));
@@ -42,7 +44,8 @@ public record StreamsServiceConfig(
                 env.getInt("NUM_STREAM_THREADS", 1),
                 env.getLong("COMMIT_INTERVAL_MS", 100),
                 env.getInt("TIMELINE_DEFAULT_LIMIT", 1000),
-                env.getInt("TIMELINE_MAX_LIMIT", 10_000));
+                env.getInt("TIMELINE_MAX_LIMIT", 10_000),
+                StreamSettings.from(env));
     }
 
     public String applicationServer() {
