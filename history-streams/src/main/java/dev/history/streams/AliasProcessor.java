@@ -16,18 +16,48 @@ import org.slf4j.LoggerFactory;
 final class AliasProcessor implements Processor<String, AliasChange, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(AliasProcessor.class);
 
+    private final ProcessedOffsets progress;
+    private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, CustomerProfile> aliases;
+
+    AliasProcessor(ProcessedOffsets progress) {
+        this.progress = progress;
+    }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         this.aliases = context.getStateStore(StoreNames.ALIASES);
+        progress.started(context.taskId());
+    }
+
+    @Override
+    public void close() {
+        progress.closed(context.taskId());
     }
 
     @Override
     public void process(Record<String, AliasChange> record) {
+        try {
+            apply(record);
+        } finally {
+            progress.processed(context);
+        }
+    }
+
+    private void apply(Record<String, AliasChange> record) {
         String alias = record.key();
         AliasChange change = record.value();
-        if (alias == null || change == null) return;
+        if (alias == null) throw new PoisonRecordException("alias change without key (alias)");
+        if (change == null) throw new PoisonRecordException("alias change without value");
+        if (change.username() == null) throw new PoisonRecordException("alias change without username");
+        boolean claim = AliasChange.CLAIM.equals(change.op());
+        if (!claim && !AliasChange.RELEASE.equals(change.op())) {
+            throw new PoisonRecordException("unknown alias change op '" + change.op() + "'");
+        }
+        if (claim && (change.profile() == null || !change.username().equals(change.profile().username()))) {
+            throw new PoisonRecordException("claim without the claiming profile");
+        }
         CustomerProfile owner = aliases.get(alias);
         boolean ownedByChanger = owner != null && owner.username().equals(change.username());
         if (AliasChange.RELEASE.equals(change.op())) {

@@ -18,9 +18,22 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  */
 public final class HistoryTopology {
+    /** Name (after the application id) of the alias-keyed repartition topic the aliases store consumes. */
+    public static final String ALIAS_CHANGES = "alias-changes";
+
     private HistoryTopology() {}
 
+    /** The alias repartition topic of application {@code applicationId}. */
+    public static String aliasChangesTopic(String applicationId) {
+        return applicationId + "-" + ALIAS_CHANGES + "-repartition";
+    }
+
     public static Topology build(Topics topics) {
+        return build(topics, new ProcessedOffsets());
+    }
+
+    /** @param progress told about every record each processor has dealt with (readiness, read-your-writes) */
+    public static Topology build(Topics topics, ProcessedOffsets progress) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.TIMELINE), Serdes.Bytes(), Serdes.ByteArray())
@@ -37,14 +50,14 @@ public final class HistoryTopology {
 
         builder.stream(topics.historyEvents(), Consumed.with(Serdes.String(), JsonSerde.HISTORY_COMMAND)
                         .withName("history-events-source"))
-                .process(TimelineProcessor::new, Named.as("timeline-processor"),
+                .process(() -> new TimelineProcessor(progress), Named.as("timeline-processor"),
                         StoreNames.TIMELINE, StoreNames.TIMELINE_IDS);
 
         builder.stream(topics.customerProfiles(), Consumed.with(Serdes.String(), JsonSerde.CUSTOMER_PROFILE)
                         .withName("customer-profiles-source"))
-                .process(ProfileProcessor::new, Named.as("profile-processor"), StoreNames.PROFILES)
-                .repartition(Repartitioned.with(Serdes.String(), AliasChange.SERDE).withName("alias-changes"))
-                .process(AliasProcessor::new, Named.as("alias-processor"), StoreNames.ALIASES);
+                .process(() -> new ProfileProcessor(progress), Named.as("profile-processor"), StoreNames.PROFILES)
+                .repartition(Repartitioned.with(Serdes.String(), AliasChange.SERDE).withName(ALIAS_CHANGES))
+                .process(() -> new AliasProcessor(progress), Named.as("alias-processor"), StoreNames.ALIASES);
         return builder.build();
     }
 }

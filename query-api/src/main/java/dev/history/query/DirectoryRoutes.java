@@ -1,6 +1,8 @@
 package dev.history.query;
 
 import dev.history.common.Aliases;
+import dev.history.common.AsyncSends;
+import dev.history.common.ConsistencyToken;
 import dev.history.common.CustomerProfile;
 import dev.history.common.Json;
 import dev.history.common.Timestamps;
@@ -11,12 +13,8 @@ import dev.history.common.http.Responses;
 import dev.history.streams.StoreNames;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import java.net.URLEncoder;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,13 +34,13 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
     private static final int MAX_FIELD = 256;
 
     private final KeyLocator locator;
-    private final Forwarder forwarder;
+    private final ConsistentReads reads;
     private final Producer<String, byte[]> producer;
     private final String profilesTopic;
 
-    DirectoryRoutes(KeyLocator locator, Forwarder forwarder, Producer<String, byte[]> producer, String profilesTopic) {
+    DirectoryRoutes(KeyLocator locator, ConsistentReads reads, Producer<String, byte[]> producer, String profilesTopic) {
         this.locator = locator;
-        this.forwarder = forwarder;
+        this.reads = reads;
         this.producer = producer;
         this.profilesTopic = profilesTopic;
     }
@@ -61,13 +59,7 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
                 .orElseThrow(() -> ApiError.badField("ani", "give one of ani, email or psid"));
         String alias = Aliases.key(kind, ctx.queryParam(kind));
         if (alias == null) throw ApiError.badField(kind, kind + " is empty");
-        Placement placement = locator.locate(StoreNames.ALIASES, alias);
-        if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote(),
-                    placement.standbyHere() ? () -> answer(ctx, kind, alias, placement.partition(), true) : null);
-            return;
-        }
-        answer(ctx, kind, alias, placement.partition(), false);
+        reads.serve(ctx, StoreNames.ALIASES, alias, (partition, standby) -> answer(ctx, kind, alias, partition, standby));
     }
 
     private void answer(Context ctx, String kind, String alias, int partition, boolean standby) {
@@ -101,37 +93,28 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
     }
 
     private void send(Context ctx, String username, byte[] value, Object answer) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            producer.send(new ProducerRecord<>(profilesTopic, username, value), (metadata, error) -> {
-                if (error != null) {
-                    LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
-                    Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
-                } else {
-                    LOG.info("profile {} key={} topic={} partition={} offset={}", value == null ? "deleted" : "stored",
-                            username, profilesTopic, metadata.partition(), metadata.offset());
-                    Responses.json(ctx, 200, answer);
-                }
-                done.complete(null);
-            });
-        } catch (RuntimeException e) {
-            throw ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1);
-        }
-        ctx.future(() -> done);
+        ctx.future(() -> AsyncSends.send(producer, new ProducerRecord<>(profilesTopic, username, value))
+                .handle((metadata, error) -> {
+                    if (error != null) {
+                        LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
+                        Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
+                    } else {
+                        LOG.info("profile {} key={} topic={} partition={} offset={}", value == null ? "deleted" : "stored",
+                                username, profilesTopic, metadata.partition(), metadata.offset());
+                        ctx.header(ConsistencyToken.HEADER,
+                                ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset()).encode());
+                        Responses.json(ctx, 200, answer);
+                    }
+                    return null;
+                }));
     }
 
-    /** Who holds this alias now, asking the owning instance when it is not this one. */
+    /** Who holds this alias now, when this instance owns it (other conflicts are settled by the alias processor). */
     private String owner(String alias, String kind, String value) {
         Placement placement = locator.locate(StoreNames.ALIASES, alias);
-        if (placement.isLocal()) {
-            CustomerProfile current = aliasOwner(placement.partition(), alias);
-            return current == null ? null : current.username();
-        }
-        HttpResponse<byte[]> answer = forwarder.get(placement.remote(),
-                "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
-        if (answer.statusCode() == 404) return null;
-        if (answer.statusCode() != 200) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
-        return Json.read(answer.body(), CustomerProfile.class).username();
+        if (!placement.isLocal()) return null;
+        CustomerProfile current = aliasOwner(placement.partition(), alias);
+        return current == null ? null : current.username();
     }
 
     private CustomerProfile aliasOwner(int partition, String alias) {
