@@ -13,7 +13,11 @@ import dev.history.common.http.Responses;
 import dev.history.streams.StoreNames;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -35,12 +39,15 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
 
     private final KeyLocator locator;
     private final ConsistentReads reads;
+    private final Forwarder forwarder;
     private final Producer<String, byte[]> producer;
     private final String profilesTopic;
 
-    DirectoryRoutes(KeyLocator locator, ConsistentReads reads, Producer<String, byte[]> producer, String profilesTopic) {
+    DirectoryRoutes(KeyLocator locator, ConsistentReads reads, Forwarder forwarder, Producer<String, byte[]> producer,
+            String profilesTopic) {
         this.locator = locator;
         this.reads = reads;
+        this.forwarder = forwarder;
         this.producer = producer;
         this.profilesTopic = profilesTopic;
     }
@@ -77,23 +84,41 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
         CustomerProfile profile = new CustomerProfile(username,
                 optional(fields, "name"), optional(fields, "ani"), email(fields), optional(fields, "psid"),
                 optional(fields, "msisdn"), optional(fields, "preferredChannel"), Timestamps.now());
-        Aliases.of(profile).forEach((kind, alias) -> {
-            String owner = owner(alias, kind, kindValue(profile, kind));
-            if (owner != null && !owner.equals(username)) {
-                throw new ApiError(409, kind + " " + kindValue(profile, kind) + " already belongs to another customer",
-                        Map.of("field", kind));
-            }
-        });
-        send(ctx, username, Json.write(profile), profile);
+        // The pre-check asks each alias's owner without holding this request thread (async forward).
+        List<CompletableFuture<ApiError>> checks = new ArrayList<>();
+        Aliases.of(profile).forEach((kind, alias) -> checks.add(owner(alias, kind, kindValue(profile, kind))
+                .thenApply(owner -> owner != null && !owner.equals(username)
+                        ? new ApiError(409, kind + " " + kindValue(profile, kind) + " already belongs to another customer",
+                                Map.of("field", kind))
+                        : null)));
+        ctx.future(() -> CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+                .handle((ignored, error) -> {
+                    ApiError refusal = error != null ? unavailable(error)
+                            : checks.stream().map(CompletableFuture::join).filter(e -> e != null).findFirst().orElse(null);
+                    return refusal;
+                })
+                .thenCompose(refusal -> {
+                    if (refusal != null) {
+                        Responses.error(ctx, refusal);
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return write(ctx, username, Json.write(profile), profile);
+                }));
+    }
+
+    private static ApiError unavailable(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof ApiError api ? api : ApiError.unavailable("cannot check the aliases right now", 1);
     }
 
     private void remove(Context ctx) {
         String username = required(RequestBodies.fields(ctx, 16 * 1024), "username");
-        send(ctx, username, null, Map.of("username", username, "deleted", true));
+        ctx.future(() -> write(ctx, username, null, Map.of("username", username, "deleted", true)));
     }
 
-    private void send(Context ctx, String username, byte[] value, Object answer) {
-        ctx.future(() -> AsyncSends.send(producer, new ProducerRecord<>(profilesTopic, username, value))
+    /** Writes the profile (or its tombstone) and answers; the answer carries the write's Consistency-Token. */
+    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer) {
+        return AsyncSends.send(producer, new ProducerRecord<>(profilesTopic, username, value))
                 .handle((metadata, error) -> {
                     if (error != null) {
                         LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
@@ -106,15 +131,27 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
                         Responses.json(ctx, 200, answer);
                     }
                     return null;
-                }));
+                });
     }
 
-    /** Who holds this alias now, when this instance owns it (other conflicts are settled by the alias processor). */
-    private String owner(String alias, String kind, String value) {
-        Placement placement = locator.locate(StoreNames.ALIASES, alias);
-        if (!placement.isLocal()) return null;
-        CustomerProfile current = aliasOwner(placement.partition(), alias);
-        return current == null ? null : current.username();
+    /** Who holds this alias now, asking the owning instance (asynchronously) when it is not this one. */
+    private CompletableFuture<String> owner(String alias, String kind, String value) {
+        try {
+            Placement placement = locator.locate(StoreNames.ALIASES, alias);
+            if (placement.isLocal()) {
+                CustomerProfile current = aliasOwner(placement.partition(), alias);
+                return CompletableFuture.completedFuture(current == null ? null : current.username());
+            }
+            if (placement.remote() == null) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
+            return forwarder.getAsync(placement.remote(), "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8))
+                    .thenApplyAsync(answer -> {
+                        if (answer.statusCode() == 404) return null;
+                        if (answer.statusCode() != 200) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
+                        return Json.read(answer.body(), CustomerProfile.class).username();
+                    }, AsyncSends.completions());
+        } catch (ApiError e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CustomerProfile aliasOwner(int partition, String alias) {

@@ -73,4 +73,11 @@ final class Forwarder {
             return null;
         }));
     }
+
+    /** A GET to the owner for a check made while handling a write; never blocks the calling thread. */
+    CompletableFuture<HttpResponse<byte[]>> getAsync(HostInfo owner, String pathAndQuery) {
+        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header(HOP_HEADER, "1").GET().build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
 }

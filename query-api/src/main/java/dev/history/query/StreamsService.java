@@ -92,9 +92,10 @@ public final class StreamsService implements AutoCloseable {
     /** Query and directory routes, for this process's HTTP app (or the standalone one). */
     public Consumer<JavalinConfig> routes() {
         KeyLocator locator = new KeyLocator(streams, new HostInfo(config.advertisedHost(), config.http().port()));
-        ConsistentReads reads = new ConsistentReads(locator, new Forwarder(), catchUp, waits, config.consistencyWaitMs());
+        Forwarder forwarder = new Forwarder();
+        ConsistentReads reads = new ConsistentReads(locator, forwarder, catchUp, waits, config.consistencyWaitMs());
         TimelineRoutes timeline = new TimelineRoutes(locator, reads, config.defaultLimit(), config.maxLimit());
-        DirectoryRoutes directory = new DirectoryRoutes(locator, reads, producer, config.kafka().topics().customerProfiles());
+        DirectoryRoutes directory = new DirectoryRoutes(locator, reads, forwarder, producer, config.kafka().topics().customerProfiles());
         return javalin -> {
             timeline.accept(javalin);
             directory.accept(javalin);
