@@ -86,7 +86,7 @@ class ReadYourWritesTest {
     }
 
     @Test
-    void writeAnswersCarryTheTokenAndBatchTokensCoverEveryItem() {
+    void writeAnswersCarryTheTokenAndBatchTokensCoverEveryItem() throws Exception {
         Map<String, String> env = new HashMap<>(TestSystems.env("rywbatch"));
         try (Standalone system = TestSystems.start(env)) {
             TestHttp http = new TestHttp(system.port());
@@ -101,7 +101,8 @@ class ReadYourWritesTest {
                 assertThat(read.eventIds()).as("bt%d", i).hasSize(1);
             }
             TestHttp.Response reset = http.deleteJson("/history", "{\"username\":\"bt1\"}");
-            assertThat(reset.body()).isEqualTo("{\"username\":\"bt1\",\"cleared\":true}");
+            // (field order of this body was never fixed: Map.of; compare as JSON)
+        assertThat(reset.json()).isEqualTo(dev.history.common.Json.MAPPER.readTree("{\"username\":\"bt1\",\"cleared\":true}"));
             assertThat(http.get("/history?username=bt1", ConsistencyToken.HEADER, reset.header(ConsistencyToken.HEADER)).body()).isEqualTo("[]");
             // The same event id again (a client retry) writes nothing, yet its token is reached at once.
             TestHttp.Response first = http.postJson("/history", "{\"username\":\"bt2\",\"source\":\"ivr\",\"id\":\"same-1\"}");
