@@ -10,6 +10,7 @@ import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
 import dev.history.common.http.RequestBodies;
 import dev.history.common.http.Responses;
+import dev.history.streams.DirectoryDecision;
 import dev.history.streams.StoreNames;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -29,8 +30,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The customer directory: {@code GET /getuserdata?ani|email|psid} answers from the alias store (on the
  * instance owning the alias); {@code POST|PUT /userdata} upserts a profile through the compacted
- * profiles topic after checking that no other customer holds its aliases (409). It lives beside the
- * state because that check needs the directory.
+ * profiles topic. A pre-check answers 409 at once when another customer visibly holds an alias (nothing
+ * is written); otherwise the write is sent and the answer waits (bounded, asynchronously) for what the
+ * alias processor decided about it ({@link DirectoryDecisions}): 200, or 409 when a concurrent writer
+ * claimed an alias first (the stored profile then lacks that alias), or 503 when no decision came in
+ * time. The answer's Consistency-Token names the profile write and the alias-changes positions of its
+ * decisions, so a directory read presenting it sees exactly this write's effect.
  */
 final class DirectoryRoutes implements Consumer<JavalinConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryRoutes.class);
@@ -42,14 +47,18 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
     private final Forwarder forwarder;
     private final Producer<String, byte[]> producer;
     private final String profilesTopic;
+    private final DirectoryDecisions decisions;
+    private final long decisionWaitMs;
 
     DirectoryRoutes(KeyLocator locator, ConsistentReads reads, Forwarder forwarder, Producer<String, byte[]> producer,
-            String profilesTopic) {
+            String profilesTopic, DirectoryDecisions decisions, long decisionWaitMs) {
         this.locator = locator;
         this.reads = reads;
         this.forwarder = forwarder;
         this.producer = producer;
         this.profilesTopic = profilesTopic;
+        this.decisions = decisions;
+        this.decisionWaitMs = decisionWaitMs;
     }
 
     @Override
@@ -102,7 +111,7 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
                         Responses.error(ctx, refusal);
                         return CompletableFuture.completedFuture(null);
                     }
-                    return write(ctx, username, Json.write(profile), profile);
+                    return write(ctx, username, Json.write(profile), profile, profile);
                 }));
     }
 
@@ -113,25 +122,59 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
 
     private void remove(Context ctx) {
         String username = required(RequestBodies.fields(ctx, 16 * 1024), "username");
-        ctx.future(() -> write(ctx, username, null, Map.of("username", username, "deleted", true)));
+        ctx.future(() -> write(ctx, username, null, Map.of("username", username, "deleted", true), null));
     }
 
-    /** Writes the profile (or its tombstone) and answers; the answer carries the write's Consistency-Token. */
-    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer) {
-        return AsyncSends.send(producer, new ProducerRecord<>(profilesTopic, username, value))
+    /**
+     * Writes the profile (or its tombstone), waits for the directory's decision about it and answers from
+     * that decision; the answer carries the Consistency-Token of the write and of its alias decisions.
+     */
+    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer, CustomerProfile profile) {
+        DirectoryDecisions.Pending pending = decisions.open(decisionWaitMs);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(profilesTopic, null, username, value);
+        record.headers().add(DirectoryDecision.REQUEST_ID_HEADER, pending.requestId().getBytes(StandardCharsets.UTF_8));
+        return AsyncSends.send(producer, record)
                 .handle((metadata, error) -> {
                     if (error != null) {
+                        decisions.cancel(pending);
                         LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
                         Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
-                    } else {
-                        LOG.info("profile {} key={} topic={} partition={} offset={}", value == null ? "deleted" : "stored",
-                                username, profilesTopic, metadata.partition(), metadata.offset());
-                        ctx.header(ConsistencyToken.HEADER,
-                                ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset()).encode());
-                        Responses.json(ctx, 200, answer);
+                        return CompletableFuture.<Void>completedFuture(null);
                     }
-                    return null;
-                });
+                    LOG.info("profile {} key={} topic={} partition={} offset={} request={}", value == null ? "deleted" : "stored",
+                            username, profilesTopic, metadata.partition(), metadata.offset(), pending.requestId());
+                    ConsistencyToken written = ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset());
+                    return pending.outcome().handle((outcome, waitError) -> {
+                        if (waitError != null) {
+                            LOG.warn("no directory decision in {} ms key={} topic={} partition={} offset={} request={}",
+                                    decisionWaitMs, username, profilesTopic, metadata.partition(), metadata.offset(),
+                                    pending.requestId());
+                            ctx.header(ConsistencyToken.HEADER, written.encode());
+                            Responses.error(ctx, unavailable(waitError));
+                            return (Void) null;
+                        }
+                        ctx.header(ConsistencyToken.HEADER, written.merge(outcome.token()).encode());
+                        if (outcome.refusedClaims().isEmpty()) {
+                            Responses.json(ctx, 200, answer);
+                        } else {
+                            DirectoryDecision refused = firstByKind(outcome.refusedClaims());
+                            String kind = refused.alias().substring(0, refused.alias().indexOf(':'));
+                            LOG.info("profile key={} offset={}: {} refused, held by {}; answered 409", username,
+                                    metadata.offset(), refused.alias(), refused.owner());
+                            Responses.error(ctx, new ApiError(409, kind + " " + kindValue(profile, kind)
+                                    + " already belongs to another customer", Map.of("field", kind)));
+                        }
+                        return (Void) null;
+                    });
+                })
+                .thenCompose(answered -> answered);
+    }
+
+    private static DirectoryDecision firstByKind(List<DirectoryDecision> refused) {
+        for (String kind : KINDS) {
+            for (DirectoryDecision d : refused) if (d.alias().startsWith(kind + ":")) return d;
+        }
+        return refused.get(0);
     }
 
     /** Who holds this alias now, asking the owning instance (asynchronously) when it is not this one. */

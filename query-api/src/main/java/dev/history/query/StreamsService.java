@@ -41,14 +41,17 @@ public final class StreamsService implements AutoCloseable {
     private final AtomicLong poisonRecords = new AtomicLong();
     private final CatchUp catchUp;
     private final PositionWaits waits;
+    private final DirectoryDecisions decisions;
 
     private StreamsService(StreamsServiceConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics(), progress),
+        this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics(), config.decisionsTopic(), progress),
                 config.streamsProperties(poisonRecords));
         this.catchUp = new CatchUp(streams, progress, config.kafka(), config.applicationId(), config.aliasChangesTopic());
         this.waits = new PositionWaits(catchUp, progress);
         this.producer = new KafkaProducer<>(config.kafka().producer(config.applicationId() + "-directory"));
+        this.decisions = new DirectoryDecisions(config.kafka(), config.applicationId() + "-directory-decisions",
+                config.decisionsTopic());
         this.health = new KafkaHealth(config.kafka(),
                 List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles()));
     }
@@ -59,6 +62,10 @@ public final class StreamsService implements AutoCloseable {
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         topics.add(new NewTopic(config.deadLetterTopic(), config.kafka().partitions(), config.kafka().replicationFactor())
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(30).toMillis()))));
+        // Same partition count as customer-profiles: the profile side reads both in one task per partition.
+        topics.add(new NewTopic(config.decisionsTopic(), config.kafka().partitions(), config.kafka().replicationFactor())
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(7).toMillis()),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(config.kafka().minInsyncReplicas()))));
         config.kafka().ensureTopics(topics);
         StreamsService service = new StreamsService(config);
         service.streams.setUncaughtExceptionHandler(error -> {
@@ -66,6 +73,7 @@ public final class StreamsService implements AutoCloseable {
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         service.streams.setStateListener((next, previous) -> LOG.info("history-streams state {} -> {}", previous, next));
+        service.decisions.start();
         service.streams.start();
         service.catchUp.start();
         return service;
@@ -95,7 +103,8 @@ public final class StreamsService implements AutoCloseable {
         Forwarder forwarder = new Forwarder();
         ConsistentReads reads = new ConsistentReads(locator, forwarder, catchUp, waits, config.consistencyWaitMs());
         TimelineRoutes timeline = new TimelineRoutes(locator, reads, config.defaultLimit(), config.maxLimit());
-        DirectoryRoutes directory = new DirectoryRoutes(locator, reads, forwarder, producer, config.kafka().topics().customerProfiles());
+        DirectoryRoutes directory = new DirectoryRoutes(locator, reads, forwarder, producer, config.kafka().topics().customerProfiles(),
+                decisions, config.consistencyWaitMs());
         return javalin -> {
             timeline.accept(javalin);
             directory.accept(javalin);
@@ -131,6 +140,7 @@ public final class StreamsService implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         waits.close();
+        decisions.close();
         catchUp.close();
         producer.close(Duration.ofSeconds(10));
         health.close();

@@ -61,6 +61,11 @@ public record StreamsServiceConfig(
     }
 
     /** The alias-keyed repartition topic that feeds the aliases store. */
+    /** Where the directory's decisions go (and what directory writes wait for): {@code <application id>-directory-decisions}. */
+    public String decisionsTopic() {
+        return HistoryTopology.decisionsTopic(applicationId);
+    }
+
     public String aliasChangesTopic() {
         return HistoryTopology.aliasChangesTopic(applicationId);
     }
