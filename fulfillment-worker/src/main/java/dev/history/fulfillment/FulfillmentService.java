@@ -71,7 +71,7 @@ public final class FulfillmentService implements AutoCloseable {
                 .filter(t -> t.name().equals(kafka.topics().historyEvents()))
                 .forEach(topics::add);
         kafka.ensureTopics(topics);
-        String instance = InstanceId.resolve(config);
+        String instance = dev.history.common.InstanceIds.resolve(config.instanceId(), config.stateDir());
         records = new OutcomeRecords(config.topics(), kafka.topics().historyEvents());
         TransactionalWriter acceptWriter = new TransactionalWriter(kafka, "fulfillment-accept",
                 "fulfillment-" + instance + "-accept", config.transactionTimeout());

@@ -9,33 +9,84 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the alias → profile directory. The first profile to claim an alias keeps it until it releases
- * it; a competing claim is refused here (the API already answers 409 when it sees the conflict, this
- * settles the race between two concurrent writers deterministically).
+ * Owns the alias → profile directory and decides: the first profile to claim an alias keeps it until
+ * it releases it; a competing claim is refused. Every change's decision goes back, keyed by username,
+ * to the decisions topic (the profile side strips refused aliases; the writer's HTTP request answers
+ * 200 or 409 from it), with the alias-changes position it was made at (the writer's Consistency-Token).
+ * A refresh (the profile after a refused alias was stripped) updates the copy only while the profile
+ * still owns the alias.
  */
-final class AliasProcessor implements Processor<String, AliasChange, Void, Void> {
+final class AliasProcessor implements Processor<String, AliasChange, String, DirectoryDecision> {
     private static final Logger LOG = LoggerFactory.getLogger(AliasProcessor.class);
 
+    private final ProcessedOffsets progress;
+    private ProcessorContext<String, DirectoryDecision> context;
     private KeyValueStore<String, CustomerProfile> aliases;
 
+    AliasProcessor(ProcessedOffsets progress) {
+        this.progress = progress;
+    }
+
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<String, DirectoryDecision> context) {
+        this.context = context;
         this.aliases = context.getStateStore(StoreNames.ALIASES);
+        progress.started(context.taskId());
+    }
+
+    @Override
+    public void close() {
+        progress.closed(context.taskId());
     }
 
     @Override
     public void process(Record<String, AliasChange> record) {
+        try {
+            apply(record);
+        } finally {
+            progress.processed(context);
+        }
+    }
+
+    private void apply(Record<String, AliasChange> record) {
         String alias = record.key();
         AliasChange change = record.value();
-        if (alias == null || change == null) return;
+        if (alias == null) throw new PoisonRecordException("alias change without key (alias)");
+        if (change == null) throw new PoisonRecordException("alias change without value");
+        if (change.username() == null) throw new PoisonRecordException("alias change without username");
+        boolean claim = AliasChange.CLAIM.equals(change.op()) || AliasChange.REFRESH.equals(change.op());
+        if (!claim && !AliasChange.RELEASE.equals(change.op())) {
+            throw new PoisonRecordException("unknown alias change op '" + change.op() + "'");
+        }
+        if (claim && (change.profile() == null || !change.username().equals(change.profile().username()))) {
+            throw new PoisonRecordException("claim without the claiming profile");
+        }
         CustomerProfile owner = aliases.get(alias);
         boolean ownedByChanger = owner != null && owner.username().equals(change.username());
+        boolean accepted;
+        String holder;
         if (AliasChange.RELEASE.equals(change.op())) {
             if (ownedByChanger) aliases.delete(alias);
+            accepted = true;
+            holder = ownedByChanger || owner == null ? null : owner.username();
+        } else if (AliasChange.REFRESH.equals(change.op())) {
+            if (ownedByChanger) aliases.put(alias, change.profile());
+            accepted = ownedByChanger;
+            holder = owner == null ? null : owner.username();
         } else if (owner == null || ownedByChanger) {
             aliases.put(alias, change.profile());
+            accepted = true;
+            holder = change.username();
         } else {
-            LOG.warn("alias {} already belongs to {}; claim by {} refused", alias, owner.username(), change.username());
+            accepted = false;
+            holder = owner.username();
         }
+        var meta = context.recordMetadata().orElseThrow();
+        if (!accepted && AliasChange.CLAIM.equals(change.op())) {
+            LOG.warn("alias {} already belongs to {}; claim by {} refused (topic={} partition={} offset={})",
+                    alias, holder, change.username(), meta.topic(), meta.partition(), meta.offset());
+        }
+        context.forward(record.withKey(change.username()).withValue(
+                DirectoryDecision.alias(alias, change, accepted, holder, meta.topic(), meta.partition(), meta.offset())));
     }
 }

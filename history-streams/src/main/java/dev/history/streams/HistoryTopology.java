@@ -6,6 +6,8 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
@@ -15,10 +17,26 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * history-events ──▶ timeline (timeline + timeline-ids stores, by username)
  * customer-profiles ──▶ profiles store ──(alias claims/releases, repartitioned by alias)──▶ aliases store
+ *        ▲ (strip refused aliases, refresh)                                                      │
+ *        └──────────────── decisions topic (by username: accepted / refused, settled) ◀───────────┘
  * </pre>
+ * The decisions topic is also what the directory's HTTP writes wait for (200 or 409 from the decision).
  */
 public final class HistoryTopology {
+    /** Name (after the application id) of the alias-keyed repartition topic the aliases store consumes. */
+    public static final String ALIAS_CHANGES = "alias-changes";
+
     private HistoryTopology() {}
+
+    /** The directory decisions topic of application {@code applicationId} (created by the service, not by Streams). */
+    public static String decisionsTopic(String applicationId) {
+        return applicationId + "-directory-decisions";
+    }
+
+    /** The alias repartition topic of application {@code applicationId}. */
+    public static String aliasChangesTopic(String applicationId) {
+        return applicationId + "-" + ALIAS_CHANGES + "-repartition";
+    }
 
     public static Topology build(Topics topics) {
         return build(topics, TimelineListener.NONE);
@@ -26,6 +44,16 @@ public final class HistoryTopology {
 
     /** @param timelineListener told of every materialised timeline change (live streams) */
     public static Topology build(Topics topics, TimelineListener timelineListener) {
+        return build(topics, decisionsTopic("history-streams"), new ProcessedOffsets(), timelineListener);
+    }
+
+    /**
+     * @param decisionsTopic the directory decisions topic (same partition count as {@code customer-profiles})
+     * @param progress told about every record each processor has dealt with (readiness, read-your-writes)
+     * @param timelineListener told of every materialised timeline change (live streams)
+     */
+    public static Topology build(Topics topics, String decisionsTopic, ProcessedOffsets progress,
+            TimelineListener timelineListener) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(StoreNames.TIMELINE), Serdes.Bytes(), Serdes.ByteArray())
@@ -42,14 +70,31 @@ public final class HistoryTopology {
 
         builder.stream(topics.historyEvents(), Consumed.with(Serdes.String(), JsonSerde.HISTORY_COMMAND)
                         .withName("history-events-source"))
-                .process(() -> new TimelineProcessor(timelineListener), Named.as("timeline-processor"),
+                .process(() -> new TimelineProcessor(progress, timelineListener), Named.as("timeline-processor"),
                         StoreNames.TIMELINE, StoreNames.TIMELINE_IDS);
 
-        builder.stream(topics.customerProfiles(), Consumed.with(Serdes.String(), JsonSerde.CUSTOMER_PROFILE)
-                        .withName("customer-profiles-source"))
-                .process(ProfileProcessor::new, Named.as("profile-processor"), StoreNames.PROFILES)
-                .repartition(Repartitioned.with(Serdes.String(), AliasChange.SERDE).withName("alias-changes"))
-                .process(AliasProcessor::new, Named.as("alias-processor"), StoreNames.ALIASES);
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StoreNames.PENDING_WRITES), Serdes.String(), PendingWrite.SERDE)
+                .withCachingDisabled());
+
+        Produced<String, DirectoryDecision> toDecisions = Produced.with(Serdes.String(), DirectoryDecision.SERDE);
+        KStream<String, DirectoryOutput> fromProfiles = builder.stream(topics.customerProfiles(),
+                        Consumed.with(Serdes.String(), JsonSerde.CUSTOMER_PROFILE).withName("customer-profiles-source"))
+                .process(() -> new ProfileProcessor(progress), Named.as("profile-processor"),
+                        StoreNames.PROFILES, StoreNames.PENDING_WRITES);
+        KStream<String, DirectoryOutput> fromDecisions = builder.stream(decisionsTopic,
+                        Consumed.with(Serdes.String(), DirectoryDecision.SERDE).withName("directory-decisions-source"))
+                .process(() -> new DecisionApplier(progress), Named.as("decision-applier"),
+                        StoreNames.PROFILES, StoreNames.PENDING_WRITES);
+        KStream<String, DirectoryOutput> profileSide = fromProfiles.merge(fromDecisions, Named.as("profile-side"));
+        profileSide.filter((key, out) -> out.isChange(), Named.as("alias-changes-only"))
+                .mapValues(DirectoryOutput::change, Named.as("alias-change"))
+                .repartition(Repartitioned.with(Serdes.String(), AliasChange.SERDE).withName(ALIAS_CHANGES))
+                .process(() -> new AliasProcessor(progress), Named.as("alias-processor"), StoreNames.ALIASES)
+                .to(decisionsTopic, toDecisions.withName("alias-decisions-sink"));
+        profileSide.filter((key, out) -> !out.isChange(), Named.as("settled-only"))
+                .mapValues(DirectoryOutput::decision, Named.as("settled-decision"))
+                .to(decisionsTopic, Produced.with(Serdes.String(), DirectoryDecision.SERDE).withName("settled-sink"));
         return builder.build();
     }
 }

@@ -13,6 +13,8 @@ public final class StoreNames {
     public static final String PROFILES = "profiles";
     /** alias key ({@code ani:…}, {@code email:…}, {@code psid:…}) → owning profile; partitioned by alias. */
     public static final String ALIASES = "aliases";
+    /** username → the profile write whose alias decisions are still coming in (see {@code DecisionApplier}). */
+    public static final String PENDING_WRITES = "pending-writes";
 
     private StoreNames() {}
 }

@@ -36,17 +36,15 @@ import org.slf4j.LoggerFactory;
 final class TimelineProcessor implements Processor<String, HistoryCommand, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
 
+    private final ProcessedOffsets progress;
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<Bytes, byte[]> timeline;
     private KeyValueStore<Bytes, byte[]> ids;
     private long fallbackSequence;
     private final TimelineListener listener;
 
-    TimelineProcessor() {
-        this(TimelineListener.NONE);
-    }
-
-    TimelineProcessor(TimelineListener listener) {
+    TimelineProcessor(ProcessedOffsets progress, TimelineListener listener) {
+        this.progress = progress;
         this.listener = listener;
     }
 
@@ -55,21 +53,37 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         this.context = context;
         this.timeline = context.getStateStore(StoreNames.TIMELINE);
         this.ids = context.getStateStore(StoreNames.TIMELINE_IDS);
+        progress.started(context.taskId());
+    }
+
+    @Override
+    public void close() {
+        if (context == null) return;
+        progress.closed(context.taskId());
+        listener.released(context.taskId().partition());
     }
 
     @Override
     public void process(Record<String, HistoryCommand> record) {
-        HistoryCommand command = record.value();
-        String username = record.key() != null ? record.key() : command == null ? null : command.username();
-        if (command == null || username == null) {
-            LOG.warn("skipping history record without key or value at {}", where());
-            return;
+        try {
+            apply(record);
+        } finally {
+            progress.processed(context);
         }
+    }
+
+    /** @throws PoisonRecordException for a record that is not a history command (dead-lettered by the handler) */
+    private void apply(Record<String, HistoryCommand> record) {
+        HistoryCommand command = record.value();
+        String username = record.key();
+        if (username == null) throw new PoisonRecordException("history record without key (username)");
+        if (command == null) throw new PoisonRecordException("history record without value");
+        if (command.type() == null) throw new PoisonRecordException("history record without type: not a history command");
         switch (command.type()) {
             case HistoryCommand.ADD -> add(username, command.event(), record.timestamp(), replayed(record));
             case HistoryCommand.RESET -> reset(username, replayed(record) ? record.timestamp() : Long.MAX_VALUE,
                     record.timestamp(), context.recordMetadata().map(RecordMetadata::offset).orElse(fallbackSequence++));
-            default -> LOG.warn("skipping unknown history command type '{}' key={} at {}", command.type(), username, where());
+            default -> throw new PoisonRecordException("unknown history command type '" + command.type() + "'");
         }
     }
 
@@ -78,10 +92,7 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
     }
 
     private void add(String username, HistoryEvent event, long recordTimestamp, boolean replayed) {
-        if (event == null || event.id() == null) {
-            LOG.warn("skipping add without event id key={} at {}", username, where());
-            return;
-        }
+        if (event == null || event.id() == null) throw new PoisonRecordException("add without event id");
         Bytes idKey = TimelineKeys.idKey(username, event.id());
         if (ids.get(idKey) != null) {
             LOG.debug("duplicate event id={} key={} at {} ignored", event.id(), username, where());
@@ -140,11 +151,6 @@ final class TimelineProcessor implements Processor<String, HistoryCommand, Void,
         } catch (DateTimeParseException e) {
             return fallback;
         }
-    }
-
-    @Override
-    public void close() {
-        if (context != null) listener.released(context.taskId().partition());
     }
 
     private String where() {

@@ -1,6 +1,7 @@
 package dev.history.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.history.common.ConsistencyToken;
 import dev.history.common.HistoryCommand;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
@@ -13,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * The write side of the history contract: {@code POST /history}, {@code POST /history/batch} and
@@ -54,11 +57,13 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
         }
         String key = idempotencyKey(ctx);
         List<CompletableFuture<Map<String, Object>>> results = new ArrayList<>(items.size());
+        AtomicReference<ConsistencyToken> token = new AtomicReference<>(ConsistencyToken.empty());
         for (int i = 0; i < items.size(); i++) {
-            results.add(addItem(items.get(i), key == null ? null : key + "#" + i));
+            results.add(addItem(items.get(i), key == null ? null : key + "#" + i, token));
         }
         ctx.future(() -> CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenRun(() -> {
             List<Map<String, Object>> body = results.stream().map(CompletableFuture::join).toList();
+            if (!token.get().isEmpty()) ctx.header(ConsistencyToken.HEADER, token.get().encode());
             boolean anyStored = body.stream().anyMatch(r -> r.containsKey("id"));
             boolean anyUnavailable = body.stream().anyMatch(r -> Integer.valueOf(503).equals(r.get("status")));
             if (!anyStored && anyUnavailable) {
@@ -70,12 +75,17 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
         }));
     }
 
-    private CompletableFuture<Map<String, Object>> addItem(JsonNode item, String idempotencyKey) {
+    /** @param token accumulates the position of every stored item: the batch answer's token covers them all */
+    private CompletableFuture<Map<String, Object>> addItem(JsonNode item, String idempotencyKey,
+            AtomicReference<ConsistencyToken> token) {
         try {
             if (!item.isObject()) throw new ApiError(400, "each batch item must be a JSON object", Map.of("field", "body"));
             HistoryCommand command = parser.parse(Fields.of(item), idempotencyKey);
             return writer.send(command)
-                    .thenApply(metadata -> Map.<String, Object>of("id", command.event().id()))
+                    .thenApply(metadata -> {
+                        token.accumulateAndGet(token(metadata), ConsistencyToken::merge);
+                        return Map.<String, Object>of("id", command.event().id());
+                    })
                     .exceptionally(error -> itemError(KafkaFailures.toApiError(error)));
         } catch (ApiError e) {
             return CompletableFuture.completedFuture(itemError(e));
@@ -97,13 +107,24 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
         write(ctx, HistoryCommand.reset(username, "gateway"), Map.of("username", username, "cleared", true));
     }
 
-    /** Answers {@code body} once the command is acknowledged, 503 (or 413) when it was not stored. */
+    /**
+     * Answers {@code body} once the command is acknowledged, with the position it was stored at in the
+     * {@code Consistency-Token} header; 503 (or 413) when it was not stored.
+     */
     private void write(Context ctx, HistoryCommand command, Map<String, Object> body) {
         ctx.future(() -> writer.send(command).handle((metadata, error) -> {
-            if (error != null) Responses.error(ctx, KafkaFailures.toApiError(error));
-            else Responses.json(ctx, 200, body);
+            if (error != null) {
+                Responses.error(ctx, KafkaFailures.toApiError(error));
+            } else {
+                ctx.header(ConsistencyToken.HEADER, token(metadata).encode());
+                Responses.json(ctx, 200, body);
+            }
             return null;
         }));
+    }
+
+    private static ConsistencyToken token(RecordMetadata metadata) {
+        return ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset());
     }
 
     private static String idempotencyKey(Context ctx) {

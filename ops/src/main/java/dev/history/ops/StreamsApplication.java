@@ -16,15 +16,21 @@ record StreamsApplication(String applicationId, List<String> inputTopics, Set<St
 
     static StreamsApplication of(String applicationId, Topics topics) {
         List<String> inputs = List.of(topics.historyEvents(), topics.customerProfiles());
+        // The decisions topic is the application's own (created by the service, not by Streams): a rebuild
+        // neither deletes it nor rewinds it; replayed profiles are decided afresh.
+        String decisions = HistoryTopology.decisionsTopic(applicationId);
+        List<String> notInternal = List.of(topics.historyEvents(), topics.customerProfiles(), decisions);
         Set<String> internal = new TreeSet<>();
-        TopologyDescription description = HistoryTopology.build(topics).describe();
+        TopologyDescription description = HistoryTopology.build(topics, decisions, new dev.history.streams.ProcessedOffsets(),
+                dev.history.streams.TimelineListener.NONE)
+                .describe();
         for (TopologyDescription.Subtopology sub : description.subtopologies()) {
             for (TopologyDescription.Node node : sub.nodes()) {
                 if (node instanceof TopologyDescription.Source source && source.topicSet() != null) {
-                    source.topicSet().stream().filter(t -> !inputs.contains(t))
+                    source.topicSet().stream().filter(t -> !notInternal.contains(t))
                             .forEach(t -> internal.add(applicationId + "-" + t));
                 } else if (node instanceof TopologyDescription.Sink sink && sink.topic() != null
-                        && !inputs.contains(sink.topic())) {
+                        && !notInternal.contains(sink.topic())) {
                     internal.add(applicationId + "-" + sink.topic());
                 } else if (node instanceof TopologyDescription.Processor processor) {
                     processor.stores().forEach(store -> internal.add(applicationId + "-" + store + "-changelog"));

@@ -1,6 +1,8 @@
 package dev.history.query;
 
 import dev.history.common.Aliases;
+import dev.history.common.AsyncSends;
+import dev.history.common.ConsistencyToken;
 import dev.history.common.CustomerProfile;
 import dev.history.common.Json;
 import dev.history.common.Timestamps;
@@ -8,15 +10,16 @@ import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
 import dev.history.common.http.RequestBodies;
 import dev.history.common.http.Responses;
+import dev.history.streams.DirectoryDecision;
 import dev.history.streams.StoreNames;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,8 +30,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The customer directory: {@code GET /getuserdata?ani|email|psid} answers from the alias store (on the
  * instance owning the alias); {@code POST|PUT /userdata} upserts a profile through the compacted
- * profiles topic after checking that no other customer holds its aliases (409). It lives beside the
- * state because that check needs the directory.
+ * profiles topic. A pre-check answers 409 at once when another customer visibly holds an alias (nothing
+ * is written); otherwise the write is sent and the answer waits (bounded, asynchronously) for what the
+ * alias processor decided about it ({@link DirectoryDecisions}): 200, or 409 when a concurrent writer
+ * claimed an alias first (the stored profile then lacks that alias), or 503 when no decision came in
+ * time. The answer's Consistency-Token names the profile write and the alias-changes positions of its
+ * decisions, so a directory read presenting it sees exactly this write's effect.
  */
 final class DirectoryRoutes implements Consumer<JavalinConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryRoutes.class);
@@ -36,15 +43,22 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
     private static final int MAX_FIELD = 256;
 
     private final KeyLocator locator;
+    private final ConsistentReads reads;
     private final Forwarder forwarder;
     private final Producer<String, byte[]> producer;
     private final String profilesTopic;
+    private final DirectoryDecisions decisions;
+    private final long decisionWaitMs;
 
-    DirectoryRoutes(KeyLocator locator, Forwarder forwarder, Producer<String, byte[]> producer, String profilesTopic) {
+    DirectoryRoutes(KeyLocator locator, ConsistentReads reads, Forwarder forwarder, Producer<String, byte[]> producer,
+            String profilesTopic, DirectoryDecisions decisions, long decisionWaitMs) {
         this.locator = locator;
+        this.reads = reads;
         this.forwarder = forwarder;
         this.producer = producer;
         this.profilesTopic = profilesTopic;
+        this.decisions = decisions;
+        this.decisionWaitMs = decisionWaitMs;
     }
 
     @Override
@@ -61,13 +75,7 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
                 .orElseThrow(() -> ApiError.badField("ani", "give one of ani, email or psid"));
         String alias = Aliases.key(kind, ctx.queryParam(kind));
         if (alias == null) throw ApiError.badField(kind, kind + " is empty");
-        Placement placement = locator.locate(StoreNames.ALIASES, alias);
-        if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote(),
-                    placement.standbyHere() ? () -> answer(ctx, kind, alias, placement.partition(), true) : null);
-            return;
-        }
-        answer(ctx, kind, alias, placement.partition(), false);
+        reads.serve(ctx, StoreNames.ALIASES, alias, (partition, standby) -> answer(ctx, kind, alias, partition, standby));
     }
 
     private void answer(Context ctx, String kind, String alias, int partition, boolean standby) {
@@ -85,53 +93,108 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
         CustomerProfile profile = new CustomerProfile(username,
                 optional(fields, "name"), optional(fields, "ani"), email(fields), optional(fields, "psid"),
                 optional(fields, "msisdn"), optional(fields, "preferredChannel"), Timestamps.now());
-        Aliases.of(profile).forEach((kind, alias) -> {
-            String owner = owner(alias, kind, kindValue(profile, kind));
-            if (owner != null && !owner.equals(username)) {
-                throw new ApiError(409, kind + " " + kindValue(profile, kind) + " already belongs to another customer",
-                        Map.of("field", kind));
-            }
-        });
-        send(ctx, username, Json.write(profile), profile);
+        // The pre-check asks each alias's owner without holding this request thread (async forward).
+        List<CompletableFuture<ApiError>> checks = new ArrayList<>();
+        Aliases.of(profile).forEach((kind, alias) -> checks.add(owner(alias, kind, kindValue(profile, kind))
+                .thenApply(owner -> owner != null && !owner.equals(username)
+                        ? new ApiError(409, kind + " " + kindValue(profile, kind) + " already belongs to another customer",
+                                Map.of("field", kind))
+                        : null)));
+        ctx.future(() -> CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+                .handle((ignored, error) -> {
+                    ApiError refusal = error != null ? unavailable(error)
+                            : checks.stream().map(CompletableFuture::join).filter(e -> e != null).findFirst().orElse(null);
+                    return refusal;
+                })
+                .thenCompose(refusal -> {
+                    if (refusal != null) {
+                        Responses.error(ctx, refusal);
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return write(ctx, username, Json.write(profile), profile, profile);
+                }));
+    }
+
+    private static ApiError unavailable(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof ApiError api ? api : ApiError.unavailable("cannot check the aliases right now", 1);
     }
 
     private void remove(Context ctx) {
         String username = required(RequestBodies.fields(ctx, 16 * 1024), "username");
-        send(ctx, username, null, Map.of("username", username, "deleted", true));
+        ctx.future(() -> write(ctx, username, null, Map.of("username", username, "deleted", true), null));
     }
 
-    private void send(Context ctx, String username, byte[] value, Object answer) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    /**
+     * Writes the profile (or its tombstone), waits for the directory's decision about it and answers from
+     * that decision; the answer carries the Consistency-Token of the write and of its alias decisions.
+     */
+    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer, CustomerProfile profile) {
+        DirectoryDecisions.Pending pending = decisions.open(decisionWaitMs);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(profilesTopic, null, username, value);
+        record.headers().add(DirectoryDecision.REQUEST_ID_HEADER, pending.requestId().getBytes(StandardCharsets.UTF_8));
+        return AsyncSends.send(producer, record)
+                .handle((metadata, error) -> {
+                    if (error != null) {
+                        decisions.cancel(pending);
+                        LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
+                        Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    LOG.info("profile {} key={} topic={} partition={} offset={} request={}", value == null ? "deleted" : "stored",
+                            username, profilesTopic, metadata.partition(), metadata.offset(), pending.requestId());
+                    ConsistencyToken written = ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset());
+                    return pending.outcome().handle((outcome, waitError) -> {
+                        if (waitError != null) {
+                            LOG.warn("no directory decision in {} ms key={} topic={} partition={} offset={} request={}",
+                                    decisionWaitMs, username, profilesTopic, metadata.partition(), metadata.offset(),
+                                    pending.requestId());
+                            ctx.header(ConsistencyToken.HEADER, written.encode());
+                            Responses.error(ctx, unavailable(waitError));
+                            return (Void) null;
+                        }
+                        ctx.header(ConsistencyToken.HEADER, written.merge(outcome.token()).encode());
+                        if (outcome.refusedClaims().isEmpty()) {
+                            Responses.json(ctx, 200, answer);
+                        } else {
+                            DirectoryDecision refused = firstByKind(outcome.refusedClaims());
+                            String kind = refused.alias().substring(0, refused.alias().indexOf(':'));
+                            LOG.info("profile key={} offset={}: {} refused, held by {}; answered 409", username,
+                                    metadata.offset(), refused.alias(), refused.owner());
+                            Responses.error(ctx, new ApiError(409, kind + " " + kindValue(profile, kind)
+                                    + " already belongs to another customer", Map.of("field", kind)));
+                        }
+                        return (Void) null;
+                    });
+                })
+                .thenCompose(answered -> answered);
+    }
+
+    private static DirectoryDecision firstByKind(List<DirectoryDecision> refused) {
+        for (String kind : KINDS) {
+            for (DirectoryDecision d : refused) if (d.alias().startsWith(kind + ":")) return d;
+        }
+        return refused.get(0);
+    }
+
+    /** Who holds this alias now, asking the owning instance (asynchronously) when it is not this one. */
+    private CompletableFuture<String> owner(String alias, String kind, String value) {
         try {
-            producer.send(new ProducerRecord<>(profilesTopic, username, value), (metadata, error) -> {
-                if (error != null) {
-                    LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
-                    Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
-                } else {
-                    LOG.info("profile {} key={} topic={} partition={} offset={}", value == null ? "deleted" : "stored",
-                            username, profilesTopic, metadata.partition(), metadata.offset());
-                    Responses.json(ctx, 200, answer);
-                }
-                done.complete(null);
-            });
-        } catch (RuntimeException e) {
-            throw ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1);
+            Placement placement = locator.locate(StoreNames.ALIASES, alias);
+            if (placement.isLocal()) {
+                CustomerProfile current = aliasOwner(placement.partition(), alias);
+                return CompletableFuture.completedFuture(current == null ? null : current.username());
+            }
+            if (placement.remote() == null) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
+            return forwarder.getAsync(placement.remote(), "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8))
+                    .thenApplyAsync(answer -> {
+                        if (answer.statusCode() == 404) return null;
+                        if (answer.statusCode() != 200) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
+                        return Json.read(answer.body(), CustomerProfile.class).username();
+                    }, AsyncSends.completions());
+        } catch (ApiError e) {
+            return CompletableFuture.failedFuture(e);
         }
-        ctx.future(() -> done);
-    }
-
-    /** Who holds this alias now, asking the owning instance when it is not this one. */
-    private String owner(String alias, String kind, String value) {
-        Placement placement = locator.locate(StoreNames.ALIASES, alias);
-        if (placement.isLocal()) {
-            CustomerProfile current = aliasOwner(placement.partition(), alias);
-            return current == null ? null : current.username();
-        }
-        HttpResponse<byte[]> answer = forwarder.get(placement.remote(),
-                "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
-        if (answer.statusCode() == 404) return null;
-        if (answer.statusCode() != 200) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
-        return Json.read(answer.body(), CustomerProfile.class).username();
     }
 
     private CustomerProfile aliasOwner(int partition, String alias) {

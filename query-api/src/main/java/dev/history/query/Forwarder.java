@@ -1,5 +1,6 @@
 package dev.history.query;
 
+import dev.history.common.ConsistencyToken;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Responses;
 import io.javalin.http.Context;
@@ -42,7 +43,10 @@ final class Forwarder {
         if (wasForwarded(ctx)) throw KeyLocator.moving();
         String query = ctx.queryString();
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + ctx.path() + (query == null ? "" : "?" + query));
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header(HOP_HEADER, "1").GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header(HOP_HEADER, "1");
+        String token = ctx.header(ConsistencyToken.HEADER);
+        if (token != null) builder.header(ConsistencyToken.HEADER, token); // the owner waits for the same position
+        HttpRequest request = builder.GET().build();
         CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         ctx.future(() -> response.handle((answer, error) -> {
             if (error != null) {
@@ -55,6 +59,7 @@ final class Forwarder {
                         ctx.header(STANDBY_HEADER, "true");
                         standby.run();
                     } catch (ApiError e) {
+                        ctx.removeHeader(STANDBY_HEADER);
                         Responses.error(ctx, e);
                     }
                 }
@@ -64,22 +69,15 @@ final class Forwarder {
             answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
             answer.headers().firstValue("Link").ifPresent(v -> ctx.header("Link", v));
             answer.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+            answer.headers().firstValue(STANDBY_HEADER).ifPresent(v -> ctx.header(STANDBY_HEADER, v));
             return null;
         }));
     }
 
-    /** A blocking GET to the owner, for checks made while handling a write. */
-    HttpResponse<byte[]> get(HostInfo owner, String pathAndQuery) {
+    /** A GET to the owner for a check made while handling a write; never blocks the calling thread. */
+    CompletableFuture<HttpResponse<byte[]>> getAsync(HostInfo owner, String pathAndQuery) {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header(HOP_HEADER, "1").GET().build();
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiError.unavailable("interrupted", 1);
-        } catch (Exception e) {
-            LOG.warn("GET {} on owner {} failed: {}", pathAndQuery, owner, e.toString());
-            throw ApiError.unavailable("the instance owning this alias is unreachable", 1);
-        }
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 }

@@ -16,22 +16,50 @@ import org.apache.kafka.streams.state.QueryableStoreType;
  * rebalance, restoration) it answers 503 with Retry-After rather than a wrong empty answer.
  */
 final class KeyLocator {
+    /** Who owns what: Kafka Streams' metadata (an interface so the unknown-owner cases can be tested). */
+    interface Ownership {
+        KafkaStreams.State state();
+
+        KeyQueryMetadata metadata(String store, String key);
+    }
+
     private final KafkaStreams streams;
+    private final Ownership ownership;
     private final HostInfo self;
 
     KeyLocator(KafkaStreams streams, HostInfo self) {
+        this(streams, new Ownership() {
+            @Override
+            public KafkaStreams.State state() {
+                return streams.state();
+            }
+
+            @Override
+            public KeyQueryMetadata metadata(String store, String key) {
+                return streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+            }
+        }, self);
+    }
+
+    KeyLocator(KafkaStreams streams, Ownership ownership, HostInfo self) {
         this.streams = streams;
+        this.ownership = ownership;
         this.self = self;
     }
 
+    /**
+     * The key's placement. An active host that is unknown ({@link HostInfo#unavailable()}, port -1:
+     * the group knows the partition but not who runs it) is not forwarded to: it is a 503, or the
+     * local standby when this instance holds one.
+     */
     Placement locate(String store, String key) {
-        KafkaStreams.State state = streams.state();
+        KafkaStreams.State state = ownership.state();
         if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
             throw ApiError.unavailable("history state is not queryable yet (" + state + ")", 1);
         }
         KeyQueryMetadata metadata;
         try {
-            metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+            metadata = ownership.metadata(store, key);
         } catch (IllegalStateException e) {
             throw ApiError.unavailable("history state is not queryable yet: " + e.getMessage(), 1);
         }
@@ -39,9 +67,13 @@ final class KeyLocator {
             throw ApiError.unavailable("the owner of this customer is not known yet (rebalancing)", 1);
         }
         HostInfo active = metadata.activeHost();
-        return self.equals(active)
-                ? new Placement(metadata.partition(), null, false)
-                : new Placement(metadata.partition(), active, metadata.standbyHosts().contains(self));
+        boolean standbyHere = metadata.standbyHosts().contains(self);
+        if (self.equals(active)) return new Placement(metadata.partition(), null, false, false);
+        if (active == null || active.port() <= 0 || HostInfo.unavailable().equals(active)) {
+            if (!standbyHere) throw ApiError.unavailable("the instance owning this customer is not known right now", 1);
+            return new Placement(metadata.partition(), null, true, true);
+        }
+        return new Placement(metadata.partition(), active, standbyHere, false);
     }
 
     /**

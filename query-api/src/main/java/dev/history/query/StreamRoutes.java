@@ -33,9 +33,11 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
     private final HostInfo self;
     private final TimelineHub hub;
     private final SseForwarder forwarder;
+    private final CatchUp catchUp;
 
-    StreamRoutes(KeyLocator locator, KafkaStreams streams, HostInfo self, TimelineHub hub) {
+    StreamRoutes(KeyLocator locator, CatchUp catchUp, KafkaStreams streams, HostInfo self, TimelineHub hub) {
         this.locator = locator;
+        this.catchUp = catchUp;
         this.streams = streams;
         this.self = self;
         this.hub = hub;
@@ -73,6 +75,8 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
 
     /** Owner side: subscribe first, then read the store, then hand over to live (see {@link LiveStream}). */
     private void serve(Context ctx, String username, int partition, Long after) {
+        // A store still catching up (restored, or reprocessing after a move) could hand over with a gap.
+        catchUp.requireCaughtUp(StoreNames.TIMELINE, partition);
         SseConnection connection = hub.connection(ctx, username + "@" + partition, true);
         LiveStream live = hub.subscribe(username, partition, connection);
         if (live == null) {

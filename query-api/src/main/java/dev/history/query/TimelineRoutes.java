@@ -23,13 +23,13 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  */
 final class TimelineRoutes implements Consumer<JavalinConfig> {
     private final KeyLocator locator;
-    private final Forwarder forwarder;
+    private final ConsistentReads reads;
     private final int defaultLimit;
     private final int maxLimit;
 
-    TimelineRoutes(KeyLocator locator, Forwarder forwarder, int defaultLimit, int maxLimit) {
+    TimelineRoutes(KeyLocator locator, ConsistentReads reads, int defaultLimit, int maxLimit) {
         this.locator = locator;
-        this.forwarder = forwarder;
+        this.reads = reads;
         this.defaultLimit = defaultLimit;
         this.maxLimit = maxLimit;
     }
@@ -41,13 +41,7 @@ final class TimelineRoutes implements Consumer<JavalinConfig> {
 
     private void read(Context ctx) {
         TimelineQuery query = query(ctx);
-        Placement placement = locator.locate(StoreNames.TIMELINE, query.username());
-        if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote(),
-                    placement.standbyHere() ? () -> answer(ctx, query, placement.partition(), true) : null);
-            return;
-        }
-        answer(ctx, query, placement.partition(), false);
+        reads.serve(ctx, StoreNames.TIMELINE, query.username(), (partition, standby) -> answer(ctx, query, partition, standby));
     }
 
     private void answer(Context ctx, TimelineQuery query, int partition, boolean standby) {

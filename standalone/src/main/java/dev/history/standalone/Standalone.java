@@ -91,10 +91,10 @@ public final class Standalone implements AutoCloseable {
     }
 
     public boolean isReady() {
-        return streams.isRunning() && fulfillment.isReady();
+        return streams.isCaughtUp() && fulfillment.isReady();
     }
 
-    /** Blocks until the Streams state is queryable (what {@code /health/ready} reports). */
+    /** Blocks until the Streams state is caught up and the worker ready (what {@code /health/ready} reports). */
     public Standalone awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!isReady()) {

@@ -33,7 +33,10 @@ final class TestServices {
     }
 
     static Streams streams(Map<String, String> env, String name, List<AutoCloseable> resources) {
-        int port = TestSystems.freePort();
+        return streams(env, name, resources, TestSystems.freePort());
+    }
+
+    static Streams streams(Map<String, String> env, String name, List<AutoCloseable> resources, int port) {
         StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(env).with(Map.of(
                 "HTTP_PORT", Integer.toString(port),
                 "STATE_DIR", TestSystems.tempDir("streams-" + name).toString())));

@@ -60,6 +60,7 @@ public final class HttpApp {
             }
             rule.exposeHeader("Link");
             rule.exposeHeader("Retry-After");
+            rule.exposeHeader("Consistency-Token");
             rule.maxAge = 600;
         }));
     }
