@@ -2,6 +2,7 @@ package dev.history.fulfillment;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
+import dev.history.common.http.auth.AuthSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -14,6 +15,7 @@ import java.time.Duration;
  * @param perHostConcurrency calls in flight per target host:port, so one slow target cannot take every slot
  * @param maxPending requests held by this worker (waiting + queued + in flight) before it pauses reading
  * @param maxResponseBytes response bytes read from a webhook; the rest is dropped
+ * @param auth how the worker's HTTP edge is protected (docs/SECURITY.md)
  */
 public record FulfillmentConfig(
         KafkaSettings kafka,
@@ -29,7 +31,8 @@ public record FulfillmentConfig(
         Duration requestTimeout,
         long maxResponseBytes,
         Duration commitInterval,
-        boolean workerEnabled) {
+        boolean workerEnabled,
+        AuthSettings auth) {
 
     public static FulfillmentConfig from(Env env) {
         RetryPolicy retry = new RetryPolicy(
@@ -58,13 +61,14 @@ public record FulfillmentConfig(
                 requestTimeout,
                 env.getLong("FULFILLMENT_MAX_RESPONSE_BYTES", 64 * 1024),
                 Duration.ofMillis(env.getLong("FULFILLMENT_COMMIT_INTERVAL_MS", 1_000)),
-                env.getBoolean("FULFILLMENT_WORKER_ENABLED", true));
+                env.getBoolean("FULFILLMENT_WORKER_ENABLED", true),
+                AuthSettings.from(env));
     }
 
     public FulfillmentConfig withKafka(KafkaSettings newKafka) {
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
-                workerEnabled);
+                workerEnabled, auth);
     }
 
     private static double decimal(Env env, String name, double fallback) {
@@ -91,6 +95,6 @@ public record FulfillmentConfig(
                 + ", retry=" + retry + ", allowedNetworks=" + addressGuard.allowed()
                 + ", concurrency=" + concurrency + "/" + perHostConcurrency + " per host, maxPending=" + maxPending
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
-                + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled + "]";
+                + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled + ", auth=" + auth + "]";
     }
 }

@@ -3,6 +3,7 @@ package dev.history.query;
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.HttpSettings;
+import dev.history.common.http.auth.AuthSettings;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -17,6 +18,7 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param stateDir RocksDB state ({@code STATE_DIR}, default {@code $DATA_DIR/streams})
  * @param advertisedHost how other instances reach this one ({@code ADVERTISED_HOST}, default {@code localhost});
  *     with the HTTP port it is the Streams {@code application.server}
+ * @param auth how the HTTP edge is protected (docs/SECURITY.md)
  */
 public record StreamsServiceConfig(
         HttpSettings http,
@@ -28,7 +30,8 @@ public record StreamsServiceConfig(
         int streamThreads,
         long commitIntervalMs,
         int defaultLimit,
-        int maxLimit) {
+        int maxLimit,
+        AuthSettings auth) {
 
     public static StreamsServiceConfig from(Env env) {
         Path dataDir = Path.of(env.get("DATA_DIR", "./data"));
@@ -42,7 +45,8 @@ public record StreamsServiceConfig(
                 env.getInt("NUM_STREAM_THREADS", 1),
                 env.getLong("COMMIT_INTERVAL_MS", 100),
                 env.getInt("TIMELINE_DEFAULT_LIMIT", 1000),
-                env.getInt("TIMELINE_MAX_LIMIT", 10_000));
+                env.getInt("TIMELINE_MAX_LIMIT", 10_000),
+                AuthSettings.from(env));
     }
 
     public String applicationServer() {
