@@ -1,25 +1,39 @@
 package dev.history.fulfillment;
 
-import java.math.BigInteger;
-import java.net.Inet6Address;
+import inet.ipaddr.AddressStringException;
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import inet.ipaddr.ipv6.IPv6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Outbound safety (SSRF): a webhook target may only be a public address, unless the operator allows a
  * network explicitly ({@code WEBHOOK_ALLOWED_NETWORKS}, CIDR list). Every address a host name resolves
  * to must pass, and the caller then connects to the checked address, so DNS cannot answer differently
- * between the check and the connection.
+ * between the check and the connection. Address arithmetic is the IPAddress library's, not ours.
  */
 public final class AddressGuard {
-    private static final List<Cidr> BLOCKED = List.of(
-            Cidr.parse("0.0.0.0/8"), Cidr.parse("10.0.0.0/8"), Cidr.parse("100.64.0.0/10"), Cidr.parse("127.0.0.0/8"),
-            Cidr.parse("169.254.0.0/16"), // link-local, includes the 169.254.169.254 metadata service
-            Cidr.parse("172.16.0.0/12"), Cidr.parse("192.0.0.0/24"), Cidr.parse("192.168.0.0/16"),
-            Cidr.parse("198.18.0.0/15"), Cidr.parse("224.0.0.0/3"), // multicast and reserved
-            Cidr.parse("::/128"), Cidr.parse("::1/128"), Cidr.parse("fc00::/7"), // unique local, includes fd00:ec2::254
-            Cidr.parse("fe80::/10"), Cidr.parse("ff00::/8"), Cidr.parse("64:ff9b::/96"));
+    /** Special-purpose ranges (RFC 6890 and the IANA registries) a webhook has no business reaching. */
+    private static final List<IPAddress> BLOCKED = Stream.of(
+            "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+            "169.254.0.0/16", // link-local, includes the 169.254.169.254 metadata service
+            "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+            "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+            "224.0.0.0/4", // multicast
+            "240.0.0.0/4", // reserved, includes the 255.255.255.255 broadcast
+            "::/96", // unspecified, loopback, IPv4-compatible
+            "64:ff9b::/96", "64:ff9b:1::/48", // NAT64: would reach IPv4 space through a translator
+            "100::/64", // discard-only
+            "2001::/32", // Teredo
+            "2001:db8::/32", // documentation
+            "2002::/16", // 6to4: embeds an IPv4 address
+            "fc00::/7", // unique local, includes fd00:ec2::254
+            "fe80::/10", "fec0::/10", // link-local, site-local (deprecated)
+            "ff00::/8") // multicast
+            .map(AddressGuard::block).toList();
 
     private final List<Cidr> allowed;
 
@@ -47,34 +61,32 @@ public final class AddressGuard {
     }
 
     void check(String host, InetAddress address) throws Refused {
-        InetAddress effective = unwrapMapped(address);
+        IPAddress effective = effective(address);
         for (Cidr cidr : allowed) {
-            if (cidr.contains(effective)) return;
+            if (cidr.block().contains(effective)) return;
         }
-        for (Cidr cidr : BLOCKED) {
-            if (cidr.contains(effective)) {
-                throw new Refused("target " + host + " resolves to " + effective.getHostAddress()
+        for (IPAddress blocked : BLOCKED) {
+            if (blocked.contains(effective)) {
+                throw new Refused("target " + host + " resolves to " + effective.toCanonicalString()
                         + ", a non-public address not in WEBHOOK_ALLOWED_NETWORKS");
             }
         }
     }
 
     /** {@code ::ffff:10.0.0.1} is 10.0.0.1 on the wire. */
-    private static InetAddress unwrapMapped(InetAddress address) {
-        if (address instanceof Inet6Address) {
-            byte[] b = address.getAddress();
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) mapped &= b[i] == 0;
-            mapped &= (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-            if (mapped) {
-                try {
-                    return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-                } catch (UnknownHostException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+    private static IPAddress effective(InetAddress address) {
+        IPAddress ip = new IPAddressString(address.getHostAddress()).getAddress();
+        if (ip == null) throw new IllegalStateException("unparseable address " + address);
+        ip = ip.withoutPrefixLength();
+        if (ip.isIPv6()) {
+            IPv6Address v6 = ip.toIPv6();
+            if (v6.isIPv4Mapped()) return v6.getEmbeddedIPv4Address();
         }
-        return address;
+        return ip;
+    }
+
+    private static IPAddress block(String cidr) {
+        return new IPAddressString(cidr).getAddress().toPrefixBlock();
     }
 
     public List<Cidr> allowed() {
@@ -85,30 +97,34 @@ public final class AddressGuard {
     public record Cidr(byte[] network, int prefix, String text) {
         public static Cidr parse(String text) {
             String t = text.trim();
-            int slash = t.indexOf('/');
-            String addr = slash < 0 ? t : t.substring(0, slash);
-            if (!addr.matches("[0-9A-Fa-f:.]+")) {
-                throw new IllegalArgumentException("WEBHOOK_ALLOWED_NETWORKS: '" + text + "' is not a CIDR like 10.0.0.0/8");
-            }
+            if (!t.matches("[0-9A-Fa-f:./]+")) throw invalid(text);
             try {
-                byte[] bytes = InetAddress.getByName(addr).getAddress();
-                int bits = bytes.length * 8;
-                int prefix = slash < 0 ? bits : Integer.parseInt(t.substring(slash + 1));
-                if (prefix < 0 || prefix > bits) throw new NumberFormatException();
-                return new Cidr(bytes, prefix, t);
-            } catch (UnknownHostException | NumberFormatException e) {
-                throw new IllegalArgumentException("WEBHOOK_ALLOWED_NETWORKS: '" + text + "' is not a CIDR like 10.0.0.0/8");
+                IPAddressString parsed = new IPAddressString(t);
+                IPAddress address = parsed.toAddress();
+                int bits = address.getBitCount();
+                Integer prefix = address.getNetworkPrefixLength();
+                IPAddress network = (prefix == null ? address : address.toPrefixBlock()).getLower().withoutPrefixLength();
+                return new Cidr(network.getBytes(), prefix == null ? bits : prefix, t);
+            } catch (AddressStringException | IllegalArgumentException e) {
+                throw invalid(text);
+            }
+        }
+
+        private static IllegalArgumentException invalid(String text) {
+            return new IllegalArgumentException("WEBHOOK_ALLOWED_NETWORKS: '" + text + "' is not a CIDR like 10.0.0.0/8");
+        }
+
+        IPAddress block() {
+            try {
+                return new IPAddressString(InetAddress.getByAddress(network).getHostAddress() + "/" + prefix)
+                        .toAddress().toPrefixBlock();
+            } catch (UnknownHostException | AddressStringException e) {
+                throw new IllegalStateException(e);
             }
         }
 
         public boolean contains(InetAddress address) {
-            byte[] a = address.getAddress();
-            if (a.length != network.length) return false;
-            int bits = a.length * 8;
-            if (prefix == 0) return true;
-            BigInteger mask = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
-                    .xor(BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE));
-            return new BigInteger(1, a).and(mask).equals(new BigInteger(1, network).and(mask));
+            return block().contains(effective(address));
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.history.fulfillment;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
+import dev.history.common.http.auth.AuthSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -23,6 +24,7 @@ import java.time.Duration;
  * @param instanceId this instance's stable name, the base of its {@code transactional.id}s; null = the id
  *     kept in {@code stateDir} (created once), so a restart on the same disk fences and aborts at once
  *     whatever its predecessor left open
+ * @param auth how the worker's HTTP edge is protected (docs/SECURITY.md)
  */
 public record FulfillmentConfig(
         KafkaSettings kafka,
@@ -42,7 +44,8 @@ public record FulfillmentConfig(
         Duration stopTimeout,
         Duration transactionTimeout,
         Path stateDir,
-        String instanceId) {
+        String instanceId,
+        AuthSettings auth) {
 
     public static FulfillmentConfig from(Env env) {
         RetryPolicy retry = new RetryPolicy(
@@ -75,13 +78,14 @@ public record FulfillmentConfig(
                 Duration.ofMillis(env.getLong("FULFILLMENT_STOP_TIMEOUT_MS", 10_000)),
                 Duration.ofMillis(env.getLong("FULFILLMENT_TRANSACTION_TIMEOUT_MS", 10_000)),
                 Path.of(env.get("FULFILLMENT_STATE_DIR", Path.of(env.get("DATA_DIR", "data"), "fulfillment").toString())),
-                env.get("FULFILLMENT_INSTANCE_ID", null));
+                env.get("FULFILLMENT_INSTANCE_ID", null),
+                AuthSettings.from(env));
     }
 
     public FulfillmentConfig withKafka(KafkaSettings newKafka) {
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
-                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId);
+                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId, auth);
     }
 
     private static double decimal(Env env, String name, double fallback) {
@@ -110,6 +114,6 @@ public record FulfillmentConfig(
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
                 + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled
                 + ", stopTimeout=" + stopTimeout + ", transactionTimeout=" + transactionTimeout
-                + ", stateDir=" + stateDir + ", instanceId=" + instanceId + "]";
+                + ", stateDir=" + stateDir + ", instanceId=" + instanceId + ", auth=" + auth + "]";
     }
 }

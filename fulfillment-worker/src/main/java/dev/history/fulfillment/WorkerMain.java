@@ -5,6 +5,7 @@ import dev.history.common.http.HttpApp;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
+import dev.history.common.http.auth.Security;
 import io.javalin.Javalin;
 import java.util.Map;
 
@@ -19,7 +20,8 @@ public final class WorkerMain {
         Metrics metrics = new Metrics("fulfillment-worker");
         FulfillmentService service = new FulfillmentService(config, metrics.registry());
         service.start();
-        Javalin app = HttpApp.create(http, metrics.http(), new FulfillmentRoutes(service),
+        Security security = Security.create(config.auth(), config.kafka());
+        Javalin app = HttpApp.create(http, security, metrics.http(), new FulfillmentRoutes(service),
                 Readiness.route(Map.of("fulfillment", service::isReady)));
         app.start(http.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,15 +3,18 @@ package dev.history.gateway;
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.HttpSettings;
+import dev.history.common.http.auth.AuthSettings;
 
 /**
  * Everything the ingest gateway reads from the environment.
  *
  * @param maxEventBytes largest single-event body ({@code MAX_EVENT_BYTES}, default 64 KiB)
  * @param batchMaxItems most events in one {@code POST /history/batch} ({@code BATCH_MAX_ITEMS}, default 1000)
+ * @param auth how the HTTP edge is protected (docs/SECURITY.md)
  */
 public record GatewayConfig(
-        HttpSettings http, KafkaSettings kafka, SourceRegistry sources, int maxEventBytes, int batchMaxItems) {
+        HttpSettings http, KafkaSettings kafka, SourceRegistry sources, int maxEventBytes, int batchMaxItems,
+        AuthSettings auth) {
 
     public static GatewayConfig from(Env env) {
         return new GatewayConfig(
@@ -19,6 +22,7 @@ public record GatewayConfig(
                 KafkaSettings.from(env),
                 SourceRegistry.from(env),
                 env.getInt("MAX_EVENT_BYTES", 64 * 1024),
-                env.getInt("BATCH_MAX_ITEMS", 1000));
+                env.getInt("BATCH_MAX_ITEMS", 1000),
+                AuthSettings.from(env));
     }
 }

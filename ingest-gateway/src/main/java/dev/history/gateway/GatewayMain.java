@@ -5,6 +5,7 @@ import dev.history.common.KafkaHealth;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
+import dev.history.common.http.auth.Security;
 import io.javalin.Javalin;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ public final class GatewayMain {
         Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("ingest-gateway"));
         Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
-        Javalin app = HttpApp.create(config.http(), metrics.http(),
+        Security security = Security.create(config.auth(), config.kafka());
+        Javalin app = HttpApp.create(config.http(), security, metrics.http(),
                 new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())),
                 Readiness.route(Map.of("kafka", health::topicsReachable)));
         app.start(config.http().port());

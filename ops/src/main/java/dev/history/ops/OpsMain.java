@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
             ExportCommand.class,
             StatusCommand.class,
             RedriveCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OpsMain implements Runnable {

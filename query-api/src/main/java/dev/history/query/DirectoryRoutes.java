@@ -95,7 +95,7 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
                 optional(fields, "msisdn"), optional(fields, "preferredChannel"), Timestamps.now());
         // The pre-check asks each alias's owner without holding this request thread (async forward).
         List<CompletableFuture<ApiError>> checks = new ArrayList<>();
-        Aliases.of(profile).forEach((kind, alias) -> checks.add(owner(alias, kind, kindValue(profile, kind))
+        Aliases.of(profile).forEach((kind, alias) -> checks.add(owner(ctx, alias, kind, kindValue(profile, kind))
                 .thenApply(owner -> owner != null && !owner.equals(username)
                         ? new ApiError(409, kind + " " + kindValue(profile, kind) + " already belongs to another customer",
                                 Map.of("field", kind))
@@ -178,7 +178,7 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
     }
 
     /** Who holds this alias now, asking the owning instance (asynchronously) when it is not this one. */
-    private CompletableFuture<String> owner(String alias, String kind, String value) {
+    private CompletableFuture<String> owner(Context ctx, String alias, String kind, String value) {
         try {
             Placement placement = locator.locate(StoreNames.ALIASES, alias);
             if (placement.isLocal()) {
@@ -186,12 +186,11 @@ final class DirectoryRoutes implements Consumer<JavalinConfig> {
                 return CompletableFuture.completedFuture(current == null ? null : current.username());
             }
             if (placement.remote() == null) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
-            return forwarder.getAsync(placement.remote(), "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8))
-                    .thenApplyAsync(answer -> {
-                        if (answer.statusCode() == 404) return null;
-                        if (answer.statusCode() != 200) throw ApiError.unavailable("cannot check " + kind + " right now", 1);
-                        return Json.read(answer.body(), CustomerProfile.class).username();
-                    }, AsyncSends.completions());
+            // Only a shortcut to an early 409: the alias processor decides either way, so an owner that cannot
+            // answer (unreachable, restoring, or the caller may write but not read) just skips the shortcut.
+            return forwarder.getAsync(ctx, placement.remote(), "/getuserdata?" + kind + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8))
+                    .handleAsync((answer, error) -> error != null || answer.statusCode() != 200 ? null
+                            : Json.read(answer.body(), CustomerProfile.class).username(), AsyncSends.completions());
         } catch (ApiError e) {
             return CompletableFuture.failedFuture(e);
         }

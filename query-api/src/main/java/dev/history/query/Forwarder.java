@@ -46,11 +46,12 @@ final class Forwarder {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header(HOP_HEADER, "1");
         String token = ctx.header(ConsistencyToken.HEADER);
         if (token != null) builder.header(ConsistencyToken.HEADER, token); // the owner waits for the same position
+        credentials(ctx, builder);
         HttpRequest request = builder.GET().build();
         CompletableFuture<HttpResponse<byte[]>> response = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         ctx.future(() -> response.handle((answer, error) -> {
             if (error != null) {
-                LOG.warn("forwarding {} to owner {} failed{}: {}", uri, owner,
+                LOG.warn("forwarding {} to owner {} failed{}: {}", ctx.path(), owner,
                         standby == null ? "" : ", answering from the local standby", error.toString());
                 if (standby == null) {
                     Responses.error(ctx, ApiError.unavailable("the instance owning this customer is unreachable", 1));
@@ -75,9 +76,23 @@ final class Forwarder {
     }
 
     /** A GET to the owner for a check made while handling a write; never blocks the calling thread. */
-    CompletableFuture<HttpResponse<byte[]>> getAsync(HostInfo owner, String pathAndQuery) {
+    CompletableFuture<HttpResponse<byte[]>> getAsync(Context ctx, HostInfo owner, String pathAndQuery) {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header(HOP_HEADER, "1").GET().build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).header(HOP_HEADER, "1");
+        credentials(ctx, builder);
+        return client.sendAsync(builder.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     }
+
+    /**
+     * The caller's own credential goes with the hop, so the owner applies the same scopes (with
+     * authentication on, a hop without it would be a 401). Never logged.
+     */
+    static void credentials(Context ctx, HttpRequest.Builder builder) {
+        for (String name : CREDENTIAL_HEADERS) {
+            String value = ctx.header(name);
+            if (value != null) builder.header(name, value);
+        }
+    }
+
+    private static final java.util.List<String> CREDENTIAL_HEADERS = java.util.List.of("Authorization", "X-API-Key");
 }

@@ -44,6 +44,7 @@ final class SseForwarder {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + ctx.path() + (query == null ? "" : "?" + query));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
                 .header(Forwarder.HOP_HEADER, "1").header("Accept", "text/event-stream").GET();
+        Forwarder.credentials(ctx, request);
         String lastEventId = ctx.header("Last-Event-ID");
         if (lastEventId != null) request.header("Last-Event-ID", lastEventId);
         CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> response =

@@ -3,6 +3,7 @@ package dev.history.query;
 import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
+import dev.history.common.http.auth.Security;
 import io.javalin.Javalin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,8 @@ public final class StreamsMain {
         StreamsService service = StreamsService.start(config);
         Metrics metrics = new Metrics("history-streams");
         service.bind(metrics);
-        Javalin app = HttpApp.create(config.http(), metrics.http(), service.routes(), service.readiness())
+        Security security = Security.create(config.auth(), config.kafka());
+        Javalin app = HttpApp.create(config.http(), security, metrics.http(), service.routes(), service.readiness())
                 .start(config.http().port());
         LOG.info("history-streams query-api listening on http://localhost:{} (application.server {})",
                 app.port(), config.applicationServer());

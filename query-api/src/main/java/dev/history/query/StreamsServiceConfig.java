@@ -3,6 +3,7 @@ package dev.history.query;
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.HttpSettings;
+import dev.history.common.http.auth.AuthSettings;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     {@code <APPLICATION_ID>-dlq}, i.e. {@code history-streams-dlq}); created at start
  * @param consistencyWaitMs how long a read presenting a {@code Consistency-Token} may wait for this
  *     instance to reach that position before answering 503 ({@code CONSISTENCY_WAIT_MS}, default 2000)
+ * @param auth how the HTTP edge is protected (docs/SECURITY.md)
  */
 public record StreamsServiceConfig(
         HttpSettings http,
@@ -39,7 +41,8 @@ public record StreamsServiceConfig(
         int maxLimit,
         StreamSettings stream,
         String deadLetterTopic,
-        long consistencyWaitMs) {
+        long consistencyWaitMs,
+        AuthSettings auth) {
 
     public static StreamsServiceConfig from(Env env) {
         Path dataDir = Path.of(env.get("DATA_DIR", "./data"));
@@ -57,7 +60,8 @@ public record StreamsServiceConfig(
                 env.getInt("TIMELINE_MAX_LIMIT", 10_000),
                 StreamSettings.from(env),
                 env.get("TOPIC_STREAMS_DLQ", applicationId + "-dlq"),
-                env.getLong("CONSISTENCY_WAIT_MS", 2000));
+                env.getLong("CONSISTENCY_WAIT_MS", 2000),
+                AuthSettings.from(env));
     }
 
     public String applicationServer() {

@@ -4,6 +4,7 @@ import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
+import dev.history.common.http.auth.Security;
 import dev.history.fulfillment.FulfillmentConfig;
 import dev.history.fulfillment.FulfillmentRoutes;
 import dev.history.fulfillment.FulfillmentService;
@@ -65,7 +66,9 @@ public final class Standalone implements AutoCloseable {
             metrics.bind(producer);
             Map<String, BooleanSupplier> checks = new LinkedHashMap<>(streams.readinessChecks());
             checks.put("fulfillment", fulfillment::isReady);
-            app = HttpApp.create(gateway.http(), metrics.http(),
+            Security security = Security.create(gateway.auth(), gateway.kafka());
+            resources.add(0, security);
+            app = HttpApp.create(gateway.http(), security, metrics.http(),
                     new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
                     streams.routes(),
                     new FulfillmentRoutes(fulfillment),
@@ -84,6 +87,11 @@ public final class Standalone implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The HTTP app (its route table, for the security tests). */
+    Javalin app() {
+        return app;
     }
 
     public String bootstrapServers() {

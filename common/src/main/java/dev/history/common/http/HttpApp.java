@@ -1,8 +1,10 @@
 package dev.history.common.http;
 
+import dev.history.common.http.auth.Security;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds an unstarted Javalin app with what every service shares: CORS (preflight included), the one
- * JSON error shape for every failure, {@code /health/live}, and the services' own routes.
+ * Builds an unstarted Javalin app with what every service shares: its {@link Security} (listen address,
+ * TLS, authentication, scopes, rate limits, audit), CORS (preflight included), the one JSON error shape
+ * for every failure, {@code /health/live}, and the services' own routes.
  */
 public final class HttpApp {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApp.class);
@@ -34,8 +37,14 @@ public final class HttpApp {
         }
     }
 
+    /** An app without security settings: no credentials, so loopback only (tests, tools). */
     @SafeVarargs
     public static Javalin create(HttpSettings settings, Consumer<JavalinConfig>... parts) {
+        return create(settings, Security.local(), parts);
+    }
+
+    @SafeVarargs
+    public static Javalin create(HttpSettings settings, Security security, Consumer<JavalinConfig>... parts) {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = settings.maxRequestBytes();
@@ -43,7 +52,8 @@ public final class HttpApp {
             QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()));
             pool.setName("http");
             config.jetty.threadPool = pool;
-            cors(config, settings.corsOrigins());
+            new Cors(settings.corsOrigins(), security.settings().enforced()).install(config);
+            security.install(config);
             errors(config);
             config.routes.get("/health/live", ctx -> Responses.json(ctx, 200, Map.of("status", "UP")));
             config.routes.get("/openapi.json", ctx -> Responses.rawJson(ctx, 200, OPENAPI));
@@ -51,18 +61,10 @@ public final class HttpApp {
         });
     }
 
-    private static void cors(JavalinConfig config, List<String> origins) {
-        config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
-            if (origins.isEmpty() || origins.contains("*")) {
-                rule.anyHost();
-            } else {
-                origins.forEach(origin -> rule.allowHost(origin));
-            }
-            rule.exposeHeader("Link");
-            rule.exposeHeader("Retry-After");
-            rule.exposeHeader("Consistency-Token");
-            rule.maxAge = 600;
-        }));
+    /** Every HTTP route registered in a built app (method and path; no before/after handlers), e.g. for checking them all. */
+    public static List<Endpoint> routes(Javalin app) {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> p.endpoint)
+                .filter(e -> e.method.isHttpMethod()).toList();
     }
 
     private static void errors(JavalinConfig config) {

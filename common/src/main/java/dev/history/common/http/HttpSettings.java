@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * HTTP server settings shared by every service.
  *
- * @param corsOrigins allowed browser origins; {@code *} allows any
+ * @param corsOrigins allowed browser origins; {@code *} or none listed allows any while authentication is off
+ *     (with it on, only the listed ones: see {@code Cors})
  * @param maxRequestBytes the largest body accepted (batches); single events have their own limit
  */
 public record HttpSettings(int port, List<String> corsOrigins, long maxRequestBytes, int maxThreads) {
@@ -14,7 +15,7 @@ public record HttpSettings(int port, List<String> corsOrigins, long maxRequestBy
     public static HttpSettings from(Env env) {
         return new HttpSettings(
                 env.getInt("HTTP_PORT", 8080),
-                env.getList("CORS_ORIGINS", "*"),
+                env.getList("CORS_ORIGINS", ""),
                 env.getLong("HTTP_MAX_REQUEST_BYTES", 5L * 1024 * 1024),
                 env.getInt("HTTP_MAX_THREADS", 200));
     }

@@ -1,0 +1,69 @@
+package dev.history.ops;
+
+import dev.history.common.Env;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Who read or changed one customer's data: the audit topic's records for a username as NDJSON, oldest
+ * first. Records are keyed by username, so only the partition the key maps to is read (as export does).
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        description = {
+            "Print the audit trail of one customer on stdout, one JSON object per line: time, who (credential name "
+                    + "or token subject), credential kind, action (read/change), method, route, username, lookup key, "
+                    + "status, client address.",
+            "Read-only; the services may keep running."})
+final class AuditCommand extends OpsCommand {
+    @Option(names = "--username", required = true, paramLabel = "U", description = "The customer.")
+    String username;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Audit topic (default: TOPIC_AUDIT, i.e. audit).")
+    String topic;
+
+    @Option(names = "--dry-run", description = "Print which partition and offset range would be read; print no records.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = out();
+        PrintWriter progress = progress();
+        Env env = env();
+        String name = topic != null ? topic : env.get("TOPIC_AUDIT", "audit");
+        try (KafkaConnection kafka = openKafka(env, progress)) {
+            TopicDescription description = Offsets.describe(kafka.admin(), Set.of(name)).get(name);
+            TopicPartition tp = new TopicPartition(name, ExportCommand.partitionFor(username, description.partitions().size()));
+            byte[] key = username.getBytes(StandardCharsets.UTF_8);
+            long[] found = {0};
+            try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("ops-audit")) {
+                consumer.assign(List.of(tp));
+                long start = consumer.beginningOffsets(List.of(tp)).get(tp);
+                long end = consumer.endOffsets(List.of(tp)).get(tp);
+                if (dryRun) {
+                    out.printf("audit (dry run, no records printed): topic=%s partition=%d offsets=%d..%d%n",
+                            name, tp.partition(), start, end - 1);
+                    return 0;
+                }
+                PartitionRange.read(consumer, tp, start, end, record -> {
+                    if (Arrays.equals(key, record.key()) && record.value() != null) {
+                        out.println(new String(record.value(), StandardCharsets.UTF_8));
+                        found[0]++;
+                    }
+                    return true;
+                });
+            }
+            out.flush();
+            progress.printf("%d audit record(s) for %s in %s%n", found[0], username, tp);
+            return 0;
+        }
+    }
+}
