@@ -11,7 +11,7 @@ import java.util.Map;
 
 /** The task catalog (FULFILLMENT_TASKS_FILE): any JSON is a catalog or an IllegalArgumentException naming the entry. */
 class TaskCatalogFuzzTest {
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void catalogs(FuzzedDataProvider data) {
         byte[] file = data.consumeRemainingAsBytes();
         JsonNode root;

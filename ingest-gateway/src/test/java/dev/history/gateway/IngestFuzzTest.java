@@ -44,7 +44,7 @@ class IngestFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void hostileBodies(FuzzedDataProvider data) throws Exception {
         // Loopback only: the harness (or the verifier fetching the test JWKS) talks to this test's own server.
         try (var allowed = BugDetectors.allowNetworkConnections((host, port) -> host.equals("localhost") || host.startsWith("127."))) {

@@ -23,12 +23,30 @@ final class SecureHttp {
         if (json != null) b.header("Content-Type", "application/json");
         for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         try {
-            return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            // A stream (Server-Sent Events) never ends: its answer is the status and headers, with no body.
+            HttpResponse<java.io.InputStream> answer = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            String body;
+            try (java.io.InputStream in = answer.body()) {
+                boolean stream = answer.headers().firstValue("Content-Type").filter(t -> t.startsWith("text/event-stream")).isPresent();
+                body = stream ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            return new StringAnswer(answer, body);
         } catch (IOException e) {
             throw new AssertionError("request failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /** The answer with its body read as text. */
+    private record StringAnswer(HttpResponse<java.io.InputStream> raw, String body) implements HttpResponse<String> {
+        @Override public int statusCode() { return raw.statusCode(); }
+        @Override public HttpRequest request() { return raw.request(); }
+        @Override public java.util.Optional<HttpResponse<String>> previousResponse() { return java.util.Optional.empty(); }
+        @Override public java.net.http.HttpHeaders headers() { return raw.headers(); }
+        @Override public java.util.Optional<javax.net.ssl.SSLSession> sslSession() { return raw.sslSession(); }
+        @Override public URI uri() { return raw.uri(); }
+        @Override public HttpClient.Version version() { return raw.version(); }
     }
 }

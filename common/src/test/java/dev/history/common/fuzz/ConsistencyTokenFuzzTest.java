@@ -10,7 +10,7 @@ import dev.history.common.http.ApiError;
  * and a parsed token encodes to text that parses to the same token. Corpus: {@code ConsistencyTokenFuzzTestInputs}.
  */
 class ConsistencyTokenFuzzTest {
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void parse(FuzzedDataProvider data) {
         String text = data.consumeRemainingAsString();
         ConsistencyToken token;

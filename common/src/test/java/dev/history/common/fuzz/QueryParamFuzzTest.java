@@ -7,7 +7,7 @@ import dev.history.common.Timestamps;
 
 /** Query parameter parsers: lookup keys (ani/email/psid) and the since/until timestamps; only IllegalArgumentException may escape. */
 class QueryParamFuzzTest {
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void lookupKeysAndTimestamps(FuzzedDataProvider data) {
         String kind = data.pickValue(new String[] {Aliases.ANI, Aliases.EMAIL, Aliases.PSID});
         String value = data.consumeString(600);

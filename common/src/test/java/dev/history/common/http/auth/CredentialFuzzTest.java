@@ -46,7 +46,7 @@ class CredentialFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void bearerTokensAndTickets(FuzzedDataProvider data) {
         // Loopback only: the harness (or the verifier fetching the test JWKS) talks to this test's own server.
         try (var allowed = BugDetectors.allowNetworkConnections((host, port) -> host.equals("localhost") || host.startsWith("127."))) {
@@ -69,7 +69,7 @@ class CredentialFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void keyFiles(FuzzedDataProvider data) {
         byte[] file = data.consumeRemainingAsBytes();
         try {
