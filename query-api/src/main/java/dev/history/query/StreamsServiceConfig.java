@@ -6,7 +6,6 @@ import dev.history.common.http.HttpSettings;
 import dev.history.common.http.auth.AuthSettings;
 import java.nio.file.Path;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import dev.history.streams.HistoryTopology;
@@ -88,10 +87,6 @@ public record StreamsServiceConfig(
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-        // Static membership (Streams appends the thread index): after a kill -9 the restarted instance takes
-        // its tasks back at once instead of waiting 45 s for the dead member's session to expire.
-        props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
-                applicationId + "-" + dev.history.common.InstanceIds.resolve(null, stateDir));
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer());
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
