@@ -76,6 +76,14 @@ public final class StreamsService implements AutoCloseable {
         });
         service.streams.setStateListener((next, previous) -> LOG.info("history-streams state {} -> {}", previous, next));
         service.decisions.start();
+        if (!CleanStop.consume(config.stateDir(), config.applicationId())) {
+            // Exactly-once stores without a checkpoint are wiped and restored from their changelogs anyway
+            // (TaskCorruptedException); doing it before the start skips that recovery path, which was seen
+            // to leave the instance in REBALANCING for minutes after a kill -9.
+            LOG.warn("history-streams did not stop cleanly last time: wiping its local state under {} and "
+                    + "restoring it from the changelogs", config.stateDir());
+            service.streams.cleanUp();
+        }
         service.streams.start();
         service.catchUp.start();
         return service;
@@ -145,8 +153,9 @@ public final class StreamsService implements AutoCloseable {
     public void close() {
         hub.close(); // live streams end first, so their clients reconnect to an instance that stays
         // Leave the group so the partitions move at once instead of after the session timeout (45 s).
-        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        boolean closed = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        if (closed) CleanStop.record(config.stateDir(), config.applicationId());
         waits.close();
         decisions.close();
         catchUp.close();
