@@ -1,7 +1,6 @@
 package dev.history.streams;
 
 import dev.history.common.CustomerProfile;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -16,39 +15,22 @@ import org.slf4j.LoggerFactory;
  * A refresh (the profile after a refused alias was stripped) updates the copy only while the profile
  * still owns the alias.
  */
-final class AliasProcessor implements Processor<String, AliasChange, String, DirectoryDecision> {
+final class AliasProcessor extends TrackedProcessor<String, AliasChange, String, DirectoryDecision> {
     private static final Logger LOG = LoggerFactory.getLogger(AliasProcessor.class);
 
-    private final ProcessedOffsets progress;
-    private ProcessorContext<String, DirectoryDecision> context;
     private KeyValueStore<String, CustomerProfile> aliases;
 
     AliasProcessor(ProcessedOffsets progress) {
-        this.progress = progress;
+        super(progress);
     }
 
     @Override
-    public void init(ProcessorContext<String, DirectoryDecision> context) {
-        this.context = context;
+    protected void open(ProcessorContext<String, DirectoryDecision> context) {
         this.aliases = context.getStateStore(StoreNames.ALIASES);
-        progress.started(context.taskId());
     }
 
     @Override
-    public void close() {
-        progress.closed(context.taskId());
-    }
-
-    @Override
-    public void process(Record<String, AliasChange> record) {
-        try {
-            apply(record);
-        } finally {
-            progress.processed(context);
-        }
-    }
-
-    private void apply(Record<String, AliasChange> record) {
+    protected void apply(Record<String, AliasChange> record) {
         String alias = record.key();
         AliasChange change = record.value();
         if (alias == null) throw new PoisonRecordException("alias change without key (alias)");

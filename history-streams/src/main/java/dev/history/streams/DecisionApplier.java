@@ -3,7 +3,6 @@ package dev.history.streams;
 import dev.history.common.Aliases;
 import dev.history.common.CustomerProfile;
 import java.util.List;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -18,41 +17,24 @@ import org.slf4j.LoggerFactory;
  * about a write that a later write of the same user superseded change nothing (the later write's own
  * decisions count); they are answered with a {@code settled} so their writer is not left waiting.
  */
-final class DecisionApplier implements Processor<String, DirectoryDecision, String, DirectoryOutput> {
+final class DecisionApplier extends TrackedProcessor<String, DirectoryDecision, String, DirectoryOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionApplier.class);
 
-    private final ProcessedOffsets progress;
-    private ProcessorContext<String, DirectoryOutput> context;
     private KeyValueStore<String, CustomerProfile> profiles;
     private KeyValueStore<String, PendingWrite> pending;
 
     DecisionApplier(ProcessedOffsets progress) {
-        this.progress = progress;
+        super(progress);
     }
 
     @Override
-    public void init(ProcessorContext<String, DirectoryOutput> context) {
-        this.context = context;
+    protected void open(ProcessorContext<String, DirectoryOutput> context) {
         this.profiles = context.getStateStore(StoreNames.PROFILES);
         this.pending = context.getStateStore(StoreNames.PENDING_WRITES);
-        progress.started(context.taskId());
     }
 
     @Override
-    public void close() {
-        progress.closed(context.taskId());
-    }
-
-    @Override
-    public void process(Record<String, DirectoryDecision> record) {
-        try {
-            apply(record);
-        } finally {
-            progress.processed(context);
-        }
-    }
-
-    private void apply(Record<String, DirectoryDecision> record) {
+    protected void apply(Record<String, DirectoryDecision> record) {
         String username = record.key();
         DirectoryDecision decision = record.value();
         if (username == null) throw new PoisonRecordException("directory decision without key (username)");

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -18,40 +17,23 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The write stays pending ({@link StoreNames#PENDING_WRITES}) until the alias processor's decisions
  * about all its changes are back ({@link DecisionApplier}); a write without alias changes is settled at once.
  */
-final class ProfileProcessor implements Processor<String, CustomerProfile, String, DirectoryOutput> {
-    private final ProcessedOffsets progress;
-    private ProcessorContext<String, DirectoryOutput> context;
+final class ProfileProcessor extends TrackedProcessor<String, CustomerProfile, String, DirectoryOutput> {
     private KeyValueStore<String, CustomerProfile> profiles;
     private KeyValueStore<String, PendingWrite> pending;
 
     ProfileProcessor(ProcessedOffsets progress) {
-        this.progress = progress;
+        super(progress);
     }
 
     @Override
-    public void init(ProcessorContext<String, DirectoryOutput> context) {
-        this.context = context;
+    protected void open(ProcessorContext<String, DirectoryOutput> context) {
         this.profiles = context.getStateStore(StoreNames.PROFILES);
         this.pending = context.getStateStore(StoreNames.PENDING_WRITES);
-        progress.started(context.taskId());
-    }
-
-    @Override
-    public void close() {
-        progress.closed(context.taskId());
-    }
-
-    @Override
-    public void process(Record<String, CustomerProfile> record) {
-        try {
-            apply(record);
-        } finally {
-            progress.processed(context);
-        }
     }
 
     /** A null value is a deletion (tombstone); a null key or a profile naming another user is poison. */
-    private void apply(Record<String, CustomerProfile> record) {
+    @Override
+    protected void apply(Record<String, CustomerProfile> record) {
         String username = record.key();
         if (username == null) throw new PoisonRecordException("profile record without key (username)");
         if (record.value() != null && !username.equals(record.value().username())) {

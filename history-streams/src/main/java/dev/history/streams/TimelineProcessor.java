@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -33,47 +32,34 @@ import org.slf4j.LoggerFactory;
  * accepted up to its own time. Replaying an old range therefore neither resurrects cleared events nor
  * clears newer ones. (Live adds are not held to the watermark: gateway clocks may differ slightly.)
  */
-final class TimelineProcessor implements Processor<String, HistoryCommand, Void, Void> {
+final class TimelineProcessor extends TrackedProcessor<String, HistoryCommand, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
 
-    private final ProcessedOffsets progress;
-    private ProcessorContext<Void, Void> context;
     private KeyValueStore<Bytes, byte[]> timeline;
     private KeyValueStore<Bytes, byte[]> ids;
     private long fallbackSequence;
     private final TimelineListener listener;
 
     TimelineProcessor(ProcessedOffsets progress, TimelineListener listener) {
-        this.progress = progress;
+        super(progress);
         this.listener = listener;
     }
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
-        this.context = context;
+    protected void open(ProcessorContext<Void, Void> context) {
         this.timeline = context.getStateStore(StoreNames.TIMELINE);
         this.ids = context.getStateStore(StoreNames.TIMELINE_IDS);
-        progress.started(context.taskId());
     }
 
     @Override
     public void close() {
-        if (context == null) return;
-        progress.closed(context.taskId());
-        listener.released(context.taskId().partition());
-    }
-
-    @Override
-    public void process(Record<String, HistoryCommand> record) {
-        try {
-            apply(record);
-        } finally {
-            progress.processed(context);
-        }
+        super.close();
+        if (context != null) listener.released(context.taskId().partition());
     }
 
     /** @throws PoisonRecordException for a record that is not a history command (dead-lettered by the handler) */
-    private void apply(Record<String, HistoryCommand> record) {
+    @Override
+    protected void apply(Record<String, HistoryCommand> record) {
         HistoryCommand command = record.value();
         String username = record.key();
         if (username == null) throw new PoisonRecordException("history record without key (username)");
