@@ -108,7 +108,7 @@ class KillNineChaosTest {
             assertThat(incomplete).as("reads after /health/ready = 200 that missed acknowledged events").isZero();
             assertThat(unknownRequests).as("accepted requests unknown to GET /fulfillment/{id} after ready").isZero();
             assertThat(wrongAnswers.get()).as("answers other than success or 503: %s", wrongSamples).isZero();
-            assertExactlyOnce();
+            assertExactlyOnce(log);
             assertFulfillmentsFinished();
         } finally {
             loading.set(false);
@@ -266,9 +266,22 @@ class KillNineChaosTest {
         });
     }
 
-    private void assertExactlyOnce() {
-        TestSystems.await("every acknowledged event in its timeline", Duration.ofSeconds(60), () -> acknowledged.entrySet().stream()
-                .allMatch(c -> ids(send("GET", "/history?username=" + c.getKey(), null, null).body()).containsAll(c.getValue())));
+    private void assertExactlyOnce(Path log) {
+        Map<String, String> lastMisses = new ConcurrentHashMap<>();
+        try {
+            TestSystems.await("every acknowledged event in its timeline", Duration.ofSeconds(60), () -> {
+                lastMisses.clear();
+                acknowledged.forEach((customer, acked) -> {
+                    Answer a = send("GET", "/history?username=" + customer, null, null);
+                    Set<String> missing = new HashSet<>(acked);
+                    missing.removeAll(ids(a.body()));
+                    if (!missing.isEmpty()) lastMisses.put(customer, a.status() + " missing " + missing);
+                });
+                return lastMisses.isEmpty();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last reads: " + lastMisses + " (system log " + log + ")", e);
+        }
         for (Map.Entry<String, Set<String>> customer : acknowledged.entrySet()) {
             List<String> ids = idList(send("GET", "/history?username=" + customer.getKey(), null, null).body());
             assertThat(ids).as(customer.getKey()).doesNotHaveDuplicates();
