@@ -6,6 +6,10 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.history.query.StoreNames;
+import dev.history.query.ProcessedOffsets;
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
 
 /**
  * Owns the alias → profile directory and decides: the first profile to claim an alias keeps it until

@@ -8,6 +8,11 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.history.query.StoreNames;
+import dev.history.query.ProcessedOffsets;
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
+import dev.history.common.WriteId;
 
 /**
  * The profile side of the directory decisions: collects the alias processor's decisions about the

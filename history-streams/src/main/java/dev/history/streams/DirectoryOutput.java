@@ -1,5 +1,8 @@
 package dev.history.streams;
 
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
+
 /**
  * What the profile side emits: an alias change (keyed by alias, for the alias processor) or a decision
  * (keyed by username, for the decisions topic). Never leaves the sub-topology as this type.

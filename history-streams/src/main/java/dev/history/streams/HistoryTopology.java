@@ -11,6 +11,11 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
+import dev.history.query.StoreNames;
+import dev.history.query.ProcessedOffsets;
+import dev.history.query.TimelineListener;
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
 
 /**
  * The history-streams topology, a pure function of the topic names:
@@ -24,18 +29,18 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class HistoryTopology {
     /** Name (after the application id) of the alias-keyed repartition topic the aliases store consumes. */
-    public static final String ALIAS_CHANGES = "alias-changes";
+    public static final String ALIAS_CHANGES = AliasChange.REPARTITION_NAME;
 
     private HistoryTopology() {}
 
     /** The directory decisions topic of application {@code applicationId} (created by the service, not by Streams). */
     public static String decisionsTopic(String applicationId) {
-        return applicationId + "-directory-decisions";
+        return DirectoryDecision.topic(applicationId);
     }
 
     /** The alias repartition topic of application {@code applicationId}. */
     public static String aliasChangesTopic(String applicationId) {
-        return applicationId + "-" + ALIAS_CHANGES + "-repartition";
+        return AliasChange.topic(applicationId);
     }
 
     public static Topology build(Topics topics) {

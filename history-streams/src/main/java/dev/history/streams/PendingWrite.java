@@ -4,6 +4,7 @@ import dev.history.common.JsonSerde;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
+import dev.history.query.StoreNames;
 
 /**
  * The profile write whose alias decisions are still coming in, per username ({@link StoreNames#PENDING_WRITES}).

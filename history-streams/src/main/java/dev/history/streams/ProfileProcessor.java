@@ -10,6 +10,11 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import dev.history.query.StoreNames;
+import dev.history.query.ProcessedOffsets;
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
+import dev.history.common.WriteId;
 
 /**
  * Keeps the current profile per username and turns each change into alias claims and releases, keyed

@@ -18,6 +18,11 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.history.query.StoreNames;
+import dev.history.query.TimelineKeys;
+import dev.history.query.TimelineChanges;
+import dev.history.query.ProcessedOffsets;
+import dev.history.query.TimelineListener;
 
 /**
  * Applies history commands to the timeline stores: an {@code add} is one put (skipped when the event

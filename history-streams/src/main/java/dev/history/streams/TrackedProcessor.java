@@ -3,6 +3,7 @@ package dev.history.streams;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import dev.history.query.ProcessedOffsets;
 
 /**
  * A processor whose progress {@link ProcessedOffsets} tracks (readiness and read-your-writes): the task's

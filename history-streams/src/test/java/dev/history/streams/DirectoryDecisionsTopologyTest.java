@@ -19,6 +19,9 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.history.query.StoreNames;
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
 
 /** The directory decision flow: claim → decision → strip refused aliases → refresh → settled. */
 class DirectoryDecisionsTopologyTest {

@@ -23,6 +23,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.history.query.StoreNames;
+import dev.history.query.TimelinePage;
+import dev.history.query.TimelineQuery;
 
 class HistoryTopologyTest {
     private static final Topics TOPICS = new Topics("history-events", "customer-profiles");

@@ -21,6 +21,8 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
+import dev.history.query.StoreNames;
+import dev.history.query.TimelineQuery;
 
 /** Processor-level poison handling: bad records go to the dead-letter topic with their origin, good ones apply. */
 class PoisonRecordsTopologyTest {

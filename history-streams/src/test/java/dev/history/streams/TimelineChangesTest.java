@@ -20,6 +20,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.history.query.StoreNames;
+import dev.history.query.TimelineChanges;
+import dev.history.query.TimelineListener;
 
 /** The live-stream hook of the timeline processor and the by-offset reads a resuming stream makes. */
 class TimelineChangesTest {

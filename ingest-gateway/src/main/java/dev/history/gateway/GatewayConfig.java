@@ -1,5 +1,6 @@
 package dev.history.gateway;
 
+import dev.history.common.DirectoryDecision;
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.HttpSettings;
@@ -10,11 +11,16 @@ import dev.history.common.http.auth.AuthSettings;
  *
  * @param maxEventBytes largest single-event body ({@code MAX_EVENT_BYTES}, default 64 KiB)
  * @param batchMaxItems most events in one {@code POST /history/batch} ({@code BATCH_MAX_ITEMS}, default 1000)
+ * @param decisionsTopic where history-streams publishes its directory decisions, which {@code /userdata}
+ *     writes wait for: {@code <APPLICATION_ID>-directory-decisions} (the Streams application id, default
+ *     {@code history-streams})
+ * @param decisionWaitMs how long a directory write waits for its decision before answering 503
+ *     ({@code CONSISTENCY_WAIT_MS}, default 2000)
  * @param auth how the HTTP edge is protected (docs/SECURITY.md)
  */
 public record GatewayConfig(
         HttpSettings http, KafkaSettings kafka, SourceRegistry sources, int maxEventBytes, int batchMaxItems,
-        AuthSettings auth) {
+        String decisionsTopic, long decisionWaitMs, AuthSettings auth) {
 
     public static GatewayConfig from(Env env) {
         return new GatewayConfig(
@@ -23,6 +29,8 @@ public record GatewayConfig(
                 SourceRegistry.from(env),
                 env.getInt("MAX_EVENT_BYTES", 64 * 1024),
                 env.getInt("BATCH_MAX_ITEMS", 1000),
+                DirectoryDecision.topic(env.get("APPLICATION_ID", "history-streams")),
+                env.getLong("CONSISTENCY_WAIT_MS", 2000),
                 AuthSettings.from(env));
     }
 }

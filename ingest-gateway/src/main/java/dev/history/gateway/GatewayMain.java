@@ -29,13 +29,16 @@ public final class GatewayMain {
         Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
         Security security = Security.create(config.auth(), config.kafka());
+        DirectoryWrites directory = DirectoryWrites.start(config, producer);
         Javalin app = HttpApp.create(config.http(), security, metrics.http(),
                 new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())),
+                directory,
                 Readiness.route(Map.of("kafka", health::topicsReachable)));
         app.start(config.http().port());
         LOG.info("ingest-gateway ready on http://localhost:{}", app.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();
+            directory.close();
             producer.close();
             health.close();
         }, "shutdown"));

@@ -1,7 +1,6 @@
 package dev.history.ops;
 
 import dev.history.common.Env;
-import dev.history.query.StreamsServiceConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -27,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.history.streams.StreamsServiceConfig;
 
 /**
  * Throws away the history-streams application's materialised state so that its next start reprocesses

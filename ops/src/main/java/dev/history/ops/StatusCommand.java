@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.history.common.Env;
 import dev.history.common.Json;
-import dev.history.query.StreamsServiceConfig;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.history.streams.StreamsServiceConfig;
 
 /** Topics with partitions, replication and end offsets; every consumer group with its state and lag. */
 @Command(name = "status", mixinStandardHelpOptions = true,

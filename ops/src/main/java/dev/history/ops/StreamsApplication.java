@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.streams.TopologyDescription;
+import dev.history.query.ProcessedOffsets;
+import dev.history.query.TimelineListener;
 
 /**
  * What the history-streams application owns on the cluster, derived from the topology itself so it
@@ -21,8 +23,8 @@ record StreamsApplication(String applicationId, List<String> inputTopics, Set<St
         String decisions = HistoryTopology.decisionsTopic(applicationId);
         List<String> notInternal = List.of(topics.historyEvents(), topics.customerProfiles(), decisions);
         Set<String> internal = new TreeSet<>();
-        TopologyDescription description = HistoryTopology.build(topics, decisions, new dev.history.streams.ProcessedOffsets(),
-                dev.history.streams.TimelineListener.NONE)
+        TopologyDescription description = HistoryTopology.build(topics, decisions, new ProcessedOffsets(),
+                TimelineListener.NONE)
                 .describe();
         for (TopologyDescription.Subtopology sub : description.subtopologies()) {
             for (TopologyDescription.Node node : sub.nodes()) {

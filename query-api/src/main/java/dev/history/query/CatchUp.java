@@ -2,8 +2,6 @@ package dev.history.query;
 
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.ApiError;
-import dev.history.streams.ProcessedOffsets;
-import dev.history.streams.StoreNames;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,9 +33,11 @@ import org.slf4j.LoggerFactory;
 /**
  * "Ready" means caught up. When an active task starts on this instance (start-up, after a rebuild, or
  * when a partition moves here) its input partition's target is the end offset that existed then
- * (Admin {@code listOffsets}, {@code read_committed}: the last stable offset). The partition serves
- * reads only once this instance has processed its input up to that target; until then its reads
- * answer 503 and {@code /health/ready} is 503.
+ * (Admin {@code listOffsets}, {@code read_uncommitted}: the high watermark, so records acknowledged
+ * behind a still-open transaction count). The partition serves reads only once this instance has
+ * processed its input up to that target; until then its reads answer 503 and {@code /health/ready} is
+ * 503. (A transaction that never ends would keep the partition unready: history-streams aborts hanging
+ * transactions, see {@code HangingTransactions}.)
  *
  * <p>Processed position = the highest of: what the processors reported since the task started
  * ({@link ProcessedOffsets}), the group's committed offset when the task started (the restored state
@@ -233,12 +233,15 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
                 .allMatch(e -> e.getValue().caughtUp);
     }
 
-    /** Sets the targets of these partitions: their last stable offsets now, and the group's committed offsets as baseline. */
+    /** Sets the targets of these partitions: their high watermarks now, and the group's committed offsets as baseline. */
     private void target(List<TopicPartition> partitions, Map<TopicPartition, TaskId> active) {
         try {
             Map<TopicPartition, OffsetSpec> latest = partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
             Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+            // The high watermark, not the last stable offset: an open transaction pins the LSO below records
+            // written and acknowledged after it (the gateway's writes are not transactional), so a target at
+            // the LSO would call a partition caught up while acknowledged events are still invisible to it.
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
                     .get(kafka.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .forEach((tp, info) -> ends.put(tp, info.offset()));
             Map<TopicPartition, OffsetAndMetadata> group = admin.listConsumerGroupOffsets(applicationId)

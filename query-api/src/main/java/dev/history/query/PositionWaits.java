@@ -1,7 +1,6 @@
 package dev.history.query;
 
 import dev.history.common.AsyncSends;
-import dev.history.streams.ProcessedOffsets;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;

@@ -1,8 +1,6 @@
 package dev.history.query;
 
 import dev.history.common.http.ApiError;
-import dev.history.streams.StoreNames;
-import dev.history.streams.TimelineChanges;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;

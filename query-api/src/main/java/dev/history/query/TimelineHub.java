@@ -1,7 +1,6 @@
 package dev.history.query;
 
 import dev.history.common.Json;
-import dev.history.streams.TimelineListener;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

@@ -8,12 +8,11 @@ import dev.history.common.http.auth.Security;
 import dev.history.fulfillment.FulfillmentConfig;
 import dev.history.fulfillment.FulfillmentRoutes;
 import dev.history.fulfillment.FulfillmentService;
+import dev.history.gateway.DirectoryWrites;
 import dev.history.gateway.GatewayConfig;
 import dev.history.gateway.GatewayRoutes;
 import dev.history.gateway.HistoryWriter;
 import dev.history.kafka.EmbeddedKafka;
-import dev.history.query.StreamsService;
-import dev.history.query.StreamsServiceConfig;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +24,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.history.streams.StreamsService;
+import dev.history.streams.StreamsServiceConfig;
 
 /**
  * Every service in one JVM, all routes on one HTTP port, on an embedded broker (or on
@@ -68,8 +69,11 @@ public final class Standalone implements AutoCloseable {
             checks.put("fulfillment", fulfillment::isReady);
             Security security = Security.create(gateway.auth(), gateway.kafka());
             resources.add(0, security);
+            DirectoryWrites directory = DirectoryWrites.start(gateway, producer);
+            resources.add(0, directory);
             app = HttpApp.create(gateway.http(), security, metrics.http(),
                     new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
+                    directory,
                     streams.routes(),
                     new FulfillmentRoutes(fulfillment),
                     Readiness.route(checks));

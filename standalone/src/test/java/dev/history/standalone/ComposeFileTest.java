@@ -7,7 +7,6 @@ import dev.history.common.KafkaSettings;
 import dev.history.common.Topics;
 import dev.history.fulfillment.FulfillmentConfig;
 import dev.history.gateway.GatewayConfig;
-import dev.history.query.StreamsServiceConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +21,7 @@ import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
+import dev.history.streams.StreamsServiceConfig;
 
 /**
  * docker-compose.yml declares what the code expects: its services parse their settings with the
@@ -73,7 +73,11 @@ class ComposeFileTest {
             StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(env(name)));
             checkKafka(config.kafka());
             assertThat(config.applicationId()).isEqualTo("history-streams");
-            assertThat(config.advertisedHost()).isEqualTo(name);
+            assertThat(config.query().advertisedHost()).isEqualTo(name);
+            // Directory writes (gateways) wait for the decisions this application publishes.
+            for (String gateway : names("gateway-")) {
+                assertThat(GatewayConfig.from(Env.of(env(gateway))).decisionsTopic()).isEqualTo(config.decisionsTopic());
+            }
             assertThat(config.standbyReplicas()).isGreaterThanOrEqualTo(1);
             assertThat(services.get(name)).containsKey("volumes");
         }

@@ -8,7 +8,6 @@ import dev.history.common.http.HttpApp;
 import dev.history.fulfillment.FulfillmentConfig;
 import dev.history.fulfillment.FulfillmentRoutes;
 import dev.history.fulfillment.FulfillmentService;
-import dev.history.streams.StoreNames;
 import io.javalin.Javalin;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -26,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
+import dev.history.query.StoreNames;
+import dev.history.streams.StreamsMain;
 
 /**
  * Scale-out and failover on one broker, with instances killed the hard way (SIGKILL of a child JVM):
@@ -47,7 +48,7 @@ class FailoverTest {
             Map<String, String> victimEnv = new HashMap<>(env);
             victimEnv.put("HTTP_PORT", Integer.toString(victimPort));
             victimEnv.put("STATE_DIR", TestSystems.tempDir("streams-a").toString());
-            ChildJvm victim = ChildJvm.start("dev.history.query.StreamsMain", victimEnv, Files.createTempFile("streams-a", ".log"));
+            ChildJvm victim = ChildJvm.start(StreamsMain.class.getName(), victimEnv, Files.createTempFile("streams-a", ".log"));
             resources.add(victim);
             TestServices.awaitReady(survivor.http());
             TestServices.awaitReady(new TestHttp(victimPort));

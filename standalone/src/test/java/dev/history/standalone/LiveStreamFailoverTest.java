@@ -3,7 +3,6 @@ package dev.history.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.history.common.Json;
-import dev.history.streams.StoreNames;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
+import dev.history.query.StoreNames;
+import dev.history.streams.StreamsMain;
 
 /**
  * A live stream survives the death of the history-streams instance that owns the customer (SIGKILL
@@ -41,7 +42,7 @@ class LiveStreamFailoverTest {
             Map<String, String> victimEnv = new HashMap<>(env);
             victimEnv.put("HTTP_PORT", Integer.toString(victimPort));
             victimEnv.put("STATE_DIR", TestSystems.tempDir("live-streams-a").toString());
-            ChildJvm victim = ChildJvm.start("dev.history.query.StreamsMain", victimEnv, Files.createTempFile("live-streams-a", ".log"));
+            ChildJvm victim = ChildJvm.start(StreamsMain.class.getName(), victimEnv, Files.createTempFile("live-streams-a", ".log"));
             resources.add(victim);
             TestServices.awaitReady(survivor.http());
             TestServices.awaitReady(new TestHttp(victimPort));

@@ -2,17 +2,18 @@ package dev.history.standalone;
 
 import dev.history.common.Env;
 import dev.history.common.http.HttpApp;
+import dev.history.gateway.DirectoryWrites;
 import dev.history.gateway.GatewayConfig;
 import dev.history.gateway.GatewayRoutes;
 import dev.history.gateway.HistoryWriter;
-import dev.history.query.StreamsService;
-import dev.history.query.StreamsServiceConfig;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import dev.history.streams.StreamsService;
+import dev.history.streams.StreamsServiceConfig;
 
 /** Single services wired as their mains wire them, in the test JVM, each on its own port. */
 final class TestServices {
@@ -26,8 +27,10 @@ final class TestServices {
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("test-gateway"));
         resources.add(producer);
+        DirectoryWrites directory = DirectoryWrites.start(config, producer);
+        resources.add(directory);
         Javalin app = HttpApp.create(config.http(),
-                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents()))).start(0);
+                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())), directory).start(0);
         resources.add(app::stop);
         return new TestHttp(app.port());
     }

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -17,7 +16,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * One Prometheus registry per process, scraped at {@code GET /metrics}: HTTP requests by route and
@@ -50,11 +48,6 @@ public final class Metrics {
 
     public Metrics bind(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
         new KafkaClientMetrics(consumer).bindTo(registry);
-        return this;
-    }
-
-    public Metrics bind(KafkaStreams streams) {
-        new KafkaStreamsMetrics(streams).bindTo(registry);
         return this;
     }
 

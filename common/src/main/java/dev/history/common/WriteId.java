@@ -1,4 +1,4 @@
-package dev.history.streams;
+package dev.history.common;
 
 /** One profile write: the writer's request id (may be null) and its offset on {@code customer-profiles}. */
-record WriteId(String requestId, Long profileOffset) {}
+public record WriteId(String requestId, Long profileOffset) {}

@@ -1,4 +1,4 @@
-package dev.history.streams;
+package dev.history.query;
 
 /**
  * Told by the timeline processor about every change it materialised, on the stream thread, after the

@@ -1,4 +1,4 @@
-package dev.history.streams;
+package dev.history.common;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.history.common.CustomerProfile;
@@ -15,20 +15,27 @@ import org.apache.kafka.common.serialization.Serde;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AliasChange(String op, String username, CustomerProfile profile, String requestId, Long profileOffset,
         Integer expected) {
+    /** Name of the alias-keyed repartition topic (after the application id) the aliases store consumes. */
+    public static final String REPARTITION_NAME = "alias-changes";
     public static final String CLAIM = "claim";
     public static final String RELEASE = "release";
     public static final String REFRESH = "refresh";
     public static final Serde<AliasChange> SERDE = JsonSerde.of(AliasChange.class);
 
-    static AliasChange claim(CustomerProfile profile, WriteId write, int expected) {
+    /** The alias repartition topic of Streams application {@code applicationId}. */
+    public static String topic(String applicationId) {
+        return applicationId + "-" + REPARTITION_NAME + "-repartition";
+    }
+
+    public static AliasChange claim(CustomerProfile profile, WriteId write, int expected) {
         return new AliasChange(CLAIM, profile.username(), profile, write.requestId(), write.profileOffset(), expected);
     }
 
-    static AliasChange release(String username, WriteId write, int expected) {
+    public static AliasChange release(String username, WriteId write, int expected) {
         return new AliasChange(RELEASE, username, null, write.requestId(), write.profileOffset(), expected);
     }
 
-    static AliasChange refresh(CustomerProfile profile, WriteId write, int expected) {
+    public static AliasChange refresh(CustomerProfile profile, WriteId write, int expected) {
         return new AliasChange(REFRESH, profile.username(), profile, write.requestId(), write.profileOffset(), expected);
     }
 }

@@ -1,4 +1,4 @@
-package dev.history.streams;
+package dev.history.query;
 
 import java.util.List;
 

@@ -1,11 +1,9 @@
-package dev.history.query;
+package dev.history.gateway;
 
 import dev.history.common.AsyncSends;
 import dev.history.common.ConsistencyToken;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.ApiError;
-import dev.history.streams.AliasChange;
-import dev.history.streams.DirectoryDecision;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +24,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
 
 /**
  * Where a directory write learns what the processors decided about it. A write registers a request id

@@ -1,4 +1,4 @@
-package dev.history.query;
+package dev.history.streams;
 
 import dev.history.common.Env;
 import dev.history.common.http.HttpApp;

@@ -1,64 +1,59 @@
-package dev.history.query;
+package dev.history.streams;
 
+import dev.history.common.HangingTransactions;
 import dev.history.common.KafkaHealth;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
-import dev.history.streams.HistoryTopology;
-import dev.history.streams.ProcessedOffsets;
-import io.micrometer.core.instrument.FunctionCounter;
-import java.util.ArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
+import dev.history.query.QueryApi;
 import io.javalin.config.JavalinConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
-import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The history-streams process: the Kafka Streams application that materialises timelines and the
- * directory, plus the read routes (query-api) that serve them and the directory writes that need them.
+ * directory, with the read side (query-api) mounted on the state it holds.
  */
 public final class StreamsService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
 
     private final StreamsServiceConfig config;
+    private final QueryApi query;
     private final KafkaStreams streams;
-    private final Producer<String, byte[]> producer;
     private final KafkaHealth health;
-    private final TimelineHub hub;
-    private final ProcessedOffsets progress = new ProcessedOffsets();
+    private final HangingTransactions hanging;
     private final AtomicLong poisonRecords = new AtomicLong();
-    private final CatchUp catchUp;
-    private final PositionWaits waits;
-    private final DirectoryDecisions decisions;
 
     private StreamsService(StreamsServiceConfig config) {
         this.config = config;
-        this.hub = new TimelineHub(config.stream());
-        this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics(), config.decisionsTopic(), progress, hub),
-                config.streamsProperties(poisonRecords));
-        this.catchUp = new CatchUp(streams, progress, config.kafka(), config.applicationId(), config.aliasChangesTopic());
-        this.waits = new PositionWaits(catchUp, progress);
-        this.producer = new KafkaProducer<>(config.kafka().producer(config.applicationId() + "-directory"));
-        this.decisions = new DirectoryDecisions(config.kafka(), config.applicationId() + "-directory-decisions",
-                config.decisionsTopic());
-        this.health = new KafkaHealth(config.kafka(),
-                List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles()));
+        this.query = new QueryApi(config.query());
+        this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics(), config.decisionsTopic(),
+                query.progress(), query.listener()), config.streamsProperties(poisonRecords));
+        List<String> inputs = List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles());
+        this.health = new KafkaHealth(config.kafka(), inputs);
+        // A hanging transaction on an input, changelog or repartition partition would keep it from ever
+        // catching up (reads 503 for good): watch every topic this application reads.
+        String internal = config.applicationId() + "-";
+        this.hanging = new HangingTransactions(config.kafka(), internal + "hanging-transactions",
+                topic -> inputs.contains(topic) || topic.startsWith(internal),
+                config.hangingTransactionAfter(), config.transactionMaxTimeout());
     }
 
-    /** Creates missing topics and starts processing; routes answer 503 until the state is queryable. */
+    /** Creates missing topics and starts processing; reads answer 503 until their partitions are caught up. */
     public static StreamsService start(StreamsServiceConfig config) {
         List<NewTopic> topics = new ArrayList<>(config.kafka().topics().definitions(
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
@@ -75,7 +70,6 @@ public final class StreamsService implements AutoCloseable {
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         service.streams.setStateListener((next, previous) -> LOG.info("history-streams state {} -> {}", previous, next));
-        service.decisions.start();
         if (!CleanStop.consume(config.stateDir(), config.applicationId())) {
             // Exactly-once stores without a checkpoint are wiped and restored from their changelogs anyway
             // (TaskCorruptedException); doing it before the start skips that recovery path, which was seen
@@ -84,8 +78,9 @@ public final class StreamsService implements AutoCloseable {
                     + "restoring it from the changelogs", config.stateDir());
             service.streams.cleanUp();
         }
+        service.hanging.start(Duration.ofSeconds(5));
         service.streams.start();
-        service.catchUp.start();
+        service.query.attach(service.streams, config.kafka(), config.applicationId(), config.aliasChangesTopic());
         return service;
     }
 
@@ -95,7 +90,7 @@ public final class StreamsService implements AutoCloseable {
 
     /** Running and every active input partition caught up with the end it had when its task started. */
     public boolean isCaughtUp() {
-        return catchUp.isReady();
+        return query.isCaughtUp();
     }
 
     /** Poison records dead-lettered by this instance since it started. */
@@ -107,31 +102,21 @@ public final class StreamsService implements AutoCloseable {
         return streams;
     }
 
-    /** Query and directory routes, for this process's HTTP app (or the standalone one). */
+    /** The read routes (query-api), for this process's HTTP app (or the standalone one). */
     public Consumer<JavalinConfig> routes() {
-        KeyLocator locator = new KeyLocator(streams, new HostInfo(config.advertisedHost(), config.http().port()));
-        Forwarder forwarder = new Forwarder();
-        ConsistentReads reads = new ConsistentReads(locator, forwarder, catchUp, waits, config.consistencyWaitMs());
-        TimelineRoutes timeline = new TimelineRoutes(locator, reads, config.defaultLimit(), config.maxLimit());
-        DirectoryRoutes directory = new DirectoryRoutes(locator, reads, forwarder, producer, config.kafka().topics().customerProfiles(),
-                decisions, config.consistencyWaitMs());
-        StreamRoutes live = new StreamRoutes(locator, catchUp, streams, new HostInfo(config.advertisedHost(), config.http().port()), hub);
-        WebAssets assets = new WebAssets();
-        return javalin -> {
-            timeline.accept(javalin);
-            directory.accept(javalin);
-            live.accept(javalin);
-            assets.accept(javalin);
-        };
+        return query.routes(config.http().port());
     }
 
-    /** Binds the Streams (incl. consumer lag) and producer metrics to this process's registry. */
+    /** Binds the Streams (incl. consumer lag), live-stream and poison-record metrics to this process's registry. */
     public StreamsService bind(Metrics metrics) {
-        metrics.bind(streams).bind(producer);
-        hub.bind(metrics.registry());
+        new KafkaStreamsMetrics(streams).bindTo(metrics.registry());
+        query.bind(metrics.registry());
         FunctionCounter.builder("history_streams_poison_records", poisonRecords, AtomicLong::get)
                 .description("records of history-streams' input topics sent to the dead-letter topic")
                 .tag("topic", config.deadLetterTopic())
+                .register(metrics.registry());
+        FunctionCounter.builder("kafka_hanging_transactions_aborted", hanging, HangingTransactions::aborted)
+                .description("hanging transactions this instance aborted on its input topics")
                 .register(metrics.registry());
         return this;
     }
@@ -151,15 +136,13 @@ public final class StreamsService implements AutoCloseable {
 
     @Override
     public void close() {
-        hub.close(); // live streams end first, so their clients reconnect to an instance that stays
+        query.endLiveStreams(); // live streams end first, so their clients reconnect to an instance that stays
         // Leave the group so the partitions move at once instead of after the session timeout (45 s).
         boolean closed = streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         if (closed) CleanStop.record(config.stateDir(), config.applicationId());
-        waits.close();
-        decisions.close();
-        catchUp.close();
-        producer.close(Duration.ofSeconds(10));
+        query.close();
+        hanging.close();
         health.close();
     }
 }

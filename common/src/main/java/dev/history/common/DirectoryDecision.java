@@ -1,7 +1,6 @@
-package dev.history.streams;
+package dev.history.common;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.history.common.JsonSerde;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 
@@ -37,18 +36,24 @@ public record DirectoryDecision(
         Integer refreshes,
         List<String> refused) {
     public static final String ALIAS = "alias";
+
+    /** The decisions topic of Streams application {@code applicationId} (created by history-streams). */
+    public static String topic(String applicationId) {
+        return applicationId + "-directory-decisions";
+    }
+
     public static final String SETTLED = "settled";
     /** Header of a {@code customer-profiles} record naming the write for whoever waits for its decision. */
     public static final String REQUEST_ID_HEADER = "directory-request-id";
     public static final Serde<DirectoryDecision> SERDE = JsonSerde.of(DirectoryDecision.class);
 
-    static DirectoryDecision alias(String alias, AliasChange change, boolean accepted, String owner, String topic,
+    public static DirectoryDecision alias(String alias, AliasChange change, boolean accepted, String owner, String topic,
             int partition, long offset) {
         return new DirectoryDecision(ALIAS, change.username(), change.requestId(), change.profileOffset(), change.expected(),
                 alias, change.op(), accepted, owner, topic, partition, offset, null, null);
     }
 
-    static DirectoryDecision settled(String username, String requestId, Long profileOffset, int expected, int refreshes,
+    public static DirectoryDecision settled(String username, String requestId, Long profileOffset, int expected, int refreshes,
             List<String> refused) {
         return new DirectoryDecision(SETTLED, username, requestId, profileOffset, expected, null, null, null, null,
                 null, null, null, refreshes, refused);

@@ -1,30 +1,31 @@
-package dev.history.query;
+package dev.history.streams;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.auth.AuthSettings;
+import dev.history.query.QueryConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import dev.history.streams.HistoryTopology;
-import dev.history.streams.PoisonRecordHandler;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Everything the history-streams process (Kafka Streams + query-api) reads from the environment.
+ * Everything the history-streams process (Kafka Streams + the query-api it mounts) reads from the environment.
  *
  * @param applicationId Kafka Streams application id ({@code APPLICATION_ID}, default {@code history-streams}):
  *     instances sharing it split the partitions between them
  * @param stateDir RocksDB state ({@code STATE_DIR}, default {@code $DATA_DIR/streams})
- * @param advertisedHost how other instances reach this one ({@code ADVERTISED_HOST}, default {@code localhost});
- *     with the HTTP port it is the Streams {@code application.server}
- * @param stream live timeline streams ({@code STREAM_*}, see {@link StreamSettings})
  * @param deadLetterTopic where poison records of every input topic go ({@code TOPIC_STREAMS_DLQ}, default
  *     {@code <APPLICATION_ID>-dlq}, i.e. {@code history-streams-dlq}); created at start
- * @param consistencyWaitMs how long a read presenting a {@code Consistency-Token} may wait for this
- *     instance to reach that position before answering 503 ({@code CONSISTENCY_WAIT_MS}, default 2000)
+ * @param hangingTransactionAfter how long a transaction may sit open on an input partition before its
+ *     coordinator is asked whether it is hanging ({@code HANGING_TRANSACTION_MS}, default 30000; longer than
+ *     the {@code transaction.timeout.ms} of every producer writing the input topics)
+ * @param transactionMaxTimeout the brokers' {@code transaction.max.timeout.ms}
+ *     ({@code KAFKA_TRANSACTION_MAX_TIMEOUT_MS}, default 900000): a transaction open longer is hanging
+ * @param query the read side's settings (advertised host, page limits, live streams, consistency waits)
  * @param auth how the HTTP edge is protected (docs/SECURITY.md)
  */
 public record StreamsServiceConfig(
@@ -32,15 +33,13 @@ public record StreamsServiceConfig(
         KafkaSettings kafka,
         String applicationId,
         Path stateDir,
-        String advertisedHost,
         int standbyReplicas,
         int streamThreads,
         long commitIntervalMs,
-        int defaultLimit,
-        int maxLimit,
-        StreamSettings stream,
         String deadLetterTopic,
-        long consistencyWaitMs,
+        Duration hangingTransactionAfter,
+        Duration transactionMaxTimeout,
+        QueryConfig query,
         AuthSettings auth) {
 
     public static StreamsServiceConfig from(Env env) {
@@ -51,28 +50,26 @@ public record StreamsServiceConfig(
                 KafkaSettings.from(env),
                 applicationId,
                 Path.of(env.get("STATE_DIR", dataDir.resolve("streams").toString())),
-                env.get("ADVERTISED_HOST", "localhost"),
                 env.getInt("NUM_STANDBY_REPLICAS", 0),
                 env.getInt("NUM_STREAM_THREADS", 1),
                 env.getLong("COMMIT_INTERVAL_MS", 100),
-                env.getInt("TIMELINE_DEFAULT_LIMIT", 1000),
-                env.getInt("TIMELINE_MAX_LIMIT", 10_000),
-                StreamSettings.from(env),
                 env.get("TOPIC_STREAMS_DLQ", applicationId + "-dlq"),
-                env.getLong("CONSISTENCY_WAIT_MS", 2000),
+                Duration.ofMillis(env.getLong("HANGING_TRANSACTION_MS", 30_000)),
+                Duration.ofMillis(env.getLong("KAFKA_TRANSACTION_MAX_TIMEOUT_MS", 900_000)),
+                QueryConfig.from(env),
                 AuthSettings.from(env));
     }
 
     public String applicationServer() {
-        return advertisedHost + ":" + http.port();
+        return query.advertisedHost() + ":" + http.port();
     }
 
-    /** The alias-keyed repartition topic that feeds the aliases store. */
     /** Where the directory's decisions go (and what directory writes wait for): {@code <application id>-directory-decisions}. */
     public String decisionsTopic() {
         return HistoryTopology.decisionsTopic(applicationId);
     }
 
+    /** The alias-keyed repartition topic that feeds the aliases store. */
     public String aliasChangesTopic() {
         return HistoryTopology.aliasChangesTopic(applicationId);
     }

@@ -1,4 +1,4 @@
-package dev.history.streams;
+package dev.history.query;
 
 /** Names of the state stores, shared by the topology and the query side. */
 public final class StoreNames {

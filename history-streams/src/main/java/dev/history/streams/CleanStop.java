@@ -1,4 +1,4 @@
-package dev.history.query;
+package dev.history.streams;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.history.streams;
+package dev.history.query;
 
 import java.util.List;
 import java.util.Map;
@@ -39,17 +39,17 @@ public final class ProcessedOffsets {
         return offset == null ? OptionalLong.empty() : OptionalLong.of(offset);
     }
 
-    void started(TaskId task) {
+    public void started(TaskId task) {
         forget(task);
         for (Listener listener : listeners) listener.taskStarted(task);
     }
 
-    void closed(TaskId task) {
+    public void closed(TaskId task) {
         forget(task);
     }
 
     /** Records that the current record of {@code context} has been dealt with. */
-    void processed(ProcessorContext<?, ?> context) {
+    public void processed(ProcessorContext<?, ?> context) {
         context.recordMetadata().ifPresent(m -> {
             TopicPartition partition = new TopicPartition(m.topic(), m.partition());
             partitionsByTask.computeIfAbsent(context.taskId(), t -> ConcurrentHashMap.newKeySet()).add(partition);

@@ -1,0 +1,104 @@
+package dev.history.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.history.common.Env;
+import dev.history.common.HangingTransactions;
+import dev.history.common.KafkaSettings;
+import dev.history.kafka.EmbeddedKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On a real broker: a transaction left open on a partition pins its last stable offset, so a
+ * {@code read_committed} reader never sees the acknowledged, non-transactional records written after
+ * it; {@link HangingTransactions} aborts it (here by age: the test declares every open transaction
+ * older than the brokers' maximum) and the later records become readable. A transaction the coordinator still runs is left alone
+ * within that age.
+ */
+class HangingTransactionsTest {
+    private static final String BOOTSTRAP = EmbeddedKafka.sharedBootstrapServers();
+
+    @Test
+    void aTransactionLeftOpenIsAbortedAndTheRecordsBehindItBecomeReadable() throws Exception {
+        String topic = "hanging-" + UUID.randomUUID();
+        KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
+        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
+        TopicPartition tp = new TopicPartition(topic, 0);
+
+        // A writer that dies in the middle of a transaction (never commits, never comes back).
+        KafkaProducer<String, String> crashed = transactional("crashed-" + UUID.randomUUID());
+        crashed.initTransactions();
+        crashed.beginTransaction();
+        crashed.send(new ProducerRecord<>(topic, "c1", "in the open transaction")).get();
+        crashed.flush();
+        // An acknowledged plain write behind it, as the gateway's.
+        try (KafkaProducer<String, String> plain = new KafkaProducer<>(plainProps())) {
+            plain.send(new ProducerRecord<>(topic, "c1", "acknowledged")).get();
+        }
+        assertThat(readCommitted(tp, Duration.ofSeconds(2))).as("behind the open transaction").isEmpty();
+
+        try (HangingTransactions young = new HangingTransactions(kafka, "test-hanging", topic::equals,
+                Duration.ofMinutes(5), Duration.ofMinutes(15))) {
+            assertThat(young.check()).as("an ongoing transaction younger than the threshold").isZero();
+        }
+        try (HangingTransactions guard = new HangingTransactions(kafka, "test-hanging", topic::equals,
+                Duration.ZERO, Duration.ZERO)) {
+            assertThat(guard.check()).isEqualTo(1);
+            assertThat(guard.aborted()).isEqualTo(1);
+            assertThat(guard.check()).as("nothing left to abort").isZero();
+        }
+        assertThat(readCommitted(tp, Duration.ofSeconds(10))).containsExactly("acknowledged");
+        crashed.close(Duration.ZERO);
+    }
+
+    private static KafkaProducer<String, String> transactional(String id) {
+        Properties props = plainProps();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_000);
+        return new KafkaProducer<>(props);
+    }
+
+    private static Properties plainProps() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        return props;
+    }
+
+    /** What a read_committed consumer sees of the partition within {@code wait}. */
+    private static List<String> readCommitted(TopicPartition tp, Duration wait) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < deadline && values.isEmpty()) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) values.add(r.value());
+            }
+        }
+        return values;
+    }
+}
