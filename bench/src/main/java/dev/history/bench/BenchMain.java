@@ -2,7 +2,11 @@ package dev.history.bench;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaSettings;
+import dev.history.common.DirectoryDecision;
+import dev.history.query.ProcessedOffsets;
+import dev.history.query.TimelineListener;
 import dev.history.streams.HistoryTopology;
+import dev.history.streams.StreamsServiceConfig;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +37,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * The benchmark: starts a fresh standalone system as a child process, runs the eight phases against it
@@ -722,23 +725,22 @@ public final class BenchMain {
             events = endOffsets(admin, topic).values().stream().mapToLong(Long::longValue).sum();
         }
         Path state = Files.createTempDirectory("bench-rebuild-state-");
-        long commitInterval = Long.parseLong(systemEnv.getOrDefault("COMMIT_INTERVAL_MS", "100"));
-        Properties props = kafka.common(appId);
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval);
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(systemEnv.getOrDefault("NUM_STREAM_THREADS", "1")));
-        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), kafka.compression());
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // The service's own Streams configuration (exactly-once, commit interval, threads, poison handling),
+        // built by its config record from the system's environment: only the application id and state differ.
+        StreamsServiceConfig service = StreamsServiceConfig.from(Env.of(systemEnv).with(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "APPLICATION_ID", appId,
+                "STATE_DIR", state.toString())));
+        Properties props = service.streamsProperties(new AtomicLong());
+        long commitInterval = service.commitIntervalMs();
         Cpu.Mark mark = cpu.mark();
         long t0 = System.nanoTime();
         double seconds;
         double firstProgress = Double.NaN;
-        try (KafkaStreams streams = new KafkaStreams(HistoryTopology.build(kafka.topics()), props)) {
+        // Reads the system's directory decisions topic: a bench application has none of its own.
+        try (KafkaStreams streams = new KafkaStreams(HistoryTopology.build(kafka.topics(),
+                DirectoryDecision.topic(StreamsServiceConfig.from(Env.of(systemEnv)).applicationId()),
+                new ProcessedOffsets(), TimelineListener.NONE), props)) {
             streams.start();
             try (Admin admin = Admin.create(kafka.common("bench-admin"))) {
                 Map<TopicPartition, Long> end = endOffsets(admin, topic);
@@ -767,7 +769,7 @@ public final class BenchMain {
         double rate = events / seconds;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("events", events);
-        r.put("application_id", appId + " (HistoryTopology in the bench JVM, exactly_once_v2, commit " + commitInterval + " ms, "
+        r.put("application_id", appId + " (HistoryTopology in the bench JVM with the service's StreamsServiceConfig properties, commit " + commitInterval + " ms, "
                 + props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG) + " stream thread(s) as the service's NUM_STREAM_THREADS, fresh state)");
         r.put("seconds_start_to_lag_zero", Report.round(seconds));
         r.put("seconds_to_first_commit", Report.round(firstProgress));
