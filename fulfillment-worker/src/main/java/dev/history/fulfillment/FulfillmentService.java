@@ -1,12 +1,12 @@
 package dev.history.fulfillment;
 
 import dev.history.common.ConsistencyToken;
+import dev.history.common.EventRules;
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
-import dev.history.common.EventRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
