@@ -1,10 +1,13 @@
 package dev.history.fulfillment;
 
 import dev.history.common.Env;
+import dev.history.common.EventRules;
 import dev.history.common.KafkaSettings;
+import dev.history.common.SourceRegistry;
 import dev.history.common.http.auth.AuthSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * Everything the fulfillment module reads from the environment, with defaults (see docs/FULFILLMENT.md).
@@ -24,6 +27,9 @@ import java.time.Duration;
  * @param instanceId this instance's stable name, the base of its {@code transactional.id}s; null = the id
  *     kept in {@code stateDir} (created once), so a restart on the same disk fences and aborts at once
  *     whatever its predecessor left open
+ * @param sources the source codes history events may carry ({@code HISTORY_SOURCES}, read as the gateway reads it)
+ * @param childSource the source code of the child events ({@code FULFILLMENT_CHILD_SOURCE}, default {@code agent});
+ *     a config whose child source is not in {@code sources} cannot be built, so the worker refuses to start
  * @param auth how the worker's HTTP edge is protected (docs/SECURITY.md)
  */
 public record FulfillmentConfig(
@@ -45,7 +51,17 @@ public record FulfillmentConfig(
         Duration transactionTimeout,
         Path stateDir,
         String instanceId,
+        SourceRegistry sources,
+        String childSource,
         AuthSettings auth) {
+
+    public FulfillmentConfig {
+        if (!sources.contains(childSource)) {
+            throw new IllegalArgumentException("FULFILLMENT_CHILD_SOURCE '" + childSource + "' is not a registered source"
+                    + " code; HISTORY_SOURCES registers: " + String.join(", ", sources.codes())
+                    + ". Add it to HISTORY_SOURCES or set FULFILLMENT_CHILD_SOURCE to one of these");
+        }
+    }
 
     public static FulfillmentConfig from(Env env) {
         RetryPolicy retry = new RetryPolicy(
@@ -79,13 +95,20 @@ public record FulfillmentConfig(
                 Duration.ofMillis(env.getLong("FULFILLMENT_TRANSACTION_TIMEOUT_MS", 10_000)),
                 Path.of(env.get("FULFILLMENT_STATE_DIR", Path.of(env.get("DATA_DIR", "data"), "fulfillment").toString())),
                 env.get("FULFILLMENT_INSTANCE_ID", null),
+                SourceRegistry.from(env),
+                env.get("FULFILLMENT_CHILD_SOURCE", "agent").toLowerCase(Locale.ROOT),
                 AuthSettings.from(env));
     }
 
     public FulfillmentConfig withKafka(KafkaSettings newKafka) {
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
-                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId, auth);
+                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId, sources, childSource, auth);
+    }
+
+    /** What a valid history event is (the child events go through the same rules as the gateway's events). */
+    public EventRules rules() {
+        return new EventRules(sources);
     }
 
     private static double decimal(Env env, String name, double fallback) {
@@ -114,6 +137,7 @@ public record FulfillmentConfig(
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
                 + ", maxResponseBytes=" + maxResponseBytes + ", worker=" + workerEnabled
                 + ", stopTimeout=" + stopTimeout + ", transactionTimeout=" + transactionTimeout
-                + ", stateDir=" + stateDir + ", instanceId=" + instanceId + ", auth=" + auth + "]";
+                + ", stateDir=" + stateDir + ", instanceId=" + instanceId + ", sources=" + sources.codes()
+                + ", childSource=" + childSource + ", auth=" + auth + "]";
     }
 }

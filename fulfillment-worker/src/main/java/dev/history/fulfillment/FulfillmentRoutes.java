@@ -1,6 +1,7 @@
 package dev.history.fulfillment;
 
 import dev.history.common.ConsistencyToken;
+import dev.history.common.EventRules;
 import dev.history.common.Ids;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
@@ -53,8 +54,10 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
 
     private void request(Context ctx) {
         Fields fields = RequestBodies.fields(ctx, 16 * 1024);
-        String username = text(fields, "username");
-        if (username == null || username.isBlank()) throw ApiError.badField("username", "username is required");
+        // The customer is checked by the history event rules (the gateway's), as its child events will be.
+        EventRules.Result customer = service.checkUsername(fields.text("username"));
+        if (!customer.valid()) throw refused(customer.errors());
+        String username = customer.username();
         // The task may also come in the query string: the task list hands widgets "/fulfillment?task=<id>"
         // as each button's url, so a widget that posts the webhook body to that url works unchanged.
         String taskRef = text(fields, "task") != null ? text(fields, "task") : ctx.queryParam("task");
@@ -71,10 +74,12 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
             throw ApiError.badField("id", "id / Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : @ -");
         }
         // A client key is scoped to the customer, so two customers' keys never collide.
-        String id = clientKey == null ? Ids.next() : Ids.stable("fulfillment", username.trim(), clientKey);
-        FulfillmentRequest request = new FulfillmentRequest(id, task.id(), task.name(), username.trim(),
+        String id = clientKey == null ? Ids.next() : Ids.stable("fulfillment", username, clientKey);
+        FulfillmentRequest request = new FulfillmentRequest(id, task.id(), task.name(), username,
                 trimmed(text(fields, "msisdn")), trimmed(text(fields, "preferredChannel")),
-                trimmed(text(fields, "eventParent")), service.now());
+                trimmed(fields.text("eventParent")), service.now());
+        List<EventRules.FieldError> refusals = service.refusals(request);
+        if (!refusals.isEmpty()) throw refused(refusals);
         CompletableFuture<Void> answered = service.submit(request).handle((accepted, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -109,6 +114,11 @@ public final class FulfillmentRoutes implements Consumer<JavalinConfig> {
             throw ApiError.badField(name, name + " is longer than " + MAX_FIELD + " characters");
         }
         return value;
+    }
+
+    /** The first field error, as the gateway answers it: 400 {@code {"error", "details": {"field"}}}. */
+    private static ApiError refused(List<EventRules.FieldError> errors) {
+        return ApiError.badField(errors.get(0).field(), errors.get(0).message());
     }
 
     private static String trimmed(String s) {

@@ -1,6 +1,7 @@
 package dev.history.fulfillment;
 
 import dev.history.common.ConsistencyToken;
+import dev.history.common.EventRules;
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,6 +35,8 @@ public final class FulfillmentService implements AutoCloseable {
     private final FulfillmentConfig config;
     private final Clock clock;
     private final FulfillmentMetrics metrics;
+    private final EventRules rules;
+    private final ChildEvents children;
     private final Map<String, CompletableFuture<Accepted>> accepting = new ConcurrentHashMap<>();
     private StatusStore view;
     private OutcomeRecords records;
@@ -59,6 +62,8 @@ public final class FulfillmentService implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.metrics = new FulfillmentMetrics(registry);
+        this.rules = config.rules();
+        this.children = new ChildEvents(rules, config.childSource());
     }
 
     public synchronized void start() {
@@ -72,7 +77,7 @@ public final class FulfillmentService implements AutoCloseable {
                 .forEach(topics::add);
         kafka.ensureTopics(topics);
         String instance = dev.history.common.InstanceIds.resolve(config.instanceId(), config.stateDir());
-        records = new OutcomeRecords(config.topics(), kafka.topics().historyEvents());
+        records = new OutcomeRecords(config.topics(), kafka.topics().historyEvents(), children);
         TransactionalWriter acceptWriter = new TransactionalWriter(kafka, "fulfillment-accept",
                 "fulfillment-" + instance + "-accept", config.transactionTimeout());
         // Learn every partition now, so the first accepted request does not wait for metadata.
@@ -109,11 +114,29 @@ public final class FulfillmentService implements AutoCloseable {
     }
 
     /**
+     * Why the history event rules (the gateway's) refuse {@code request}'s child events, by request field
+     * ({@code username}, {@code eventParent}); empty when it may be submitted.
+     */
+    public List<EventRules.FieldError> refusals(FulfillmentRequest request) {
+        return children.refusals(request);
+    }
+
+    /** The rules' verdict on a username alone: a request for a customer they refuse is refused. */
+    public EventRules.Result checkUsername(String username) {
+        return rules.checkUsername(username);
+    }
+
+    /**
      * Makes a request durable (status, request record, "requested" child event) and completes once Kafka
-     * acknowledged. A request whose id is known is not written again: the same id is returned.
+     * acknowledged. A request whose id is known is not written again: the same id is returned. A request
+     * with {@link #refusals} fails with {@link IllegalArgumentException} and nothing is written.
      */
     public CompletableFuture<Accepted> submit(FulfillmentRequest request) {
         requireLoaded();
+        List<EventRules.FieldError> refused = refusals(request);
+        if (!refused.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("request refused: " + refused));
+        }
         CompletableFuture<Accepted> mine = new CompletableFuture<>();
         CompletableFuture<Accepted> earlier = accepting.putIfAbsent(request.id(), mine);
         if (earlier != null) return earlier.thenApply(a -> new Accepted(a.id(), true, a.token()));

@@ -7,9 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The records of each fulfillment step, built here and written by a {@link TransactionalWriter} as one
@@ -19,6 +22,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * never lands after a newer one of the same request.
  */
 final class OutcomeRecords {
+    private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecords.class);
+
     /** Dead-letter header names. */
     static final String H_ORIGINAL_TOPIC = DeadLetters.ORIGINAL_TOPIC;
     static final String H_ORIGINAL_PARTITION = DeadLetters.ORIGINAL_PARTITION;
@@ -35,22 +40,27 @@ final class OutcomeRecords {
 
     private final FulfillmentTopics topics;
     private final String historyTopic;
+    private final ChildEvents children;
 
-    OutcomeRecords(FulfillmentTopics topics, String historyTopic) {
+    OutcomeRecords(FulfillmentTopics topics, String historyTopic, ChildEvents children) {
         this.topics = topics;
         this.historyTopic = historyTopic;
+        this.children = children;
     }
 
     /** Indexes in {@link #accept}'s records of the status and request records, whose positions are the answer's token. */
     static final int ACCEPT_STATUS_INDEX = 0;
     static final int ACCEPT_REQUEST_INDEX = 1;
 
-    /** An accepted request: its pending status, the request, the "requested" child event. */
+    /**
+     * An accepted request: its pending status, the request, the "requested" child event. The request must
+     * pass the event rules ({@link ChildEvents#refusals}); {@link ChildEvents.Refused} otherwise.
+     */
     Step accept(FulfillmentRequest r, FulfillmentStatus pending) {
         return new Step(List.of(
                 record(topics.status(), r.id(), Json.write(pending), null),
                 record(topics.requests(), r.id(), Json.write(r), null),
-                history(ChildEvents.requested(r))), pending, "accept");
+                history(children.requested(r))), pending, "accept");
     }
 
     /** The outcome of one attempt. */
@@ -76,18 +86,18 @@ final class OutcomeRecords {
         String kind;
         switch (step.kind()) {
             case SUCCEEDED -> {
-                writes.add(history(ChildEvents.succeeded(r, job.generation(), job.attempt())));
+                addHistory(writes, r, () -> children.succeeded(r, job.generation(), job.attempt()));
                 kind = "success";
             }
             case RETRY -> {
-                writes.add(history(ChildEvents.attemptFailed(r, job.generation(), job.attempt(), outcome, step.nextAttemptAt())));
+                addHistory(writes, r, () -> children.attemptFailed(r, job.generation(), job.attempt(), outcome, step.nextAttemptAt()));
                 RetryRecord next = new RetryRecord(r, job.attempt() + 1, step.nextAttemptAt().toEpochMilli(), job.origin(),
                         job.redrive());
                 writes.add(record(topics.retries(), r.id(), Json.write(next), null));
                 kind = "retry";
             }
             default -> {
-                writes.add(history(ChildEvents.failed(r, job.generation(), job.attempt(), step.reason())));
+                addHistory(writes, r, () -> children.failed(r, job.generation(), job.attempt(), step.reason()));
                 writes.add(deadLetter(job, r, outcome.status(), step.reason(), now));
                 kind = "fail";
             }
@@ -102,9 +112,10 @@ final class OutcomeRecords {
     Step redriven(Job job, Instant now) {
         FulfillmentRequest r = job.request();
         FulfillmentStatus started = FulfillmentStatus.redriven(r, job.generation(), Timestamps.format(now));
-        return new Step(List.of(
-                record(topics.status(), r.id(), Json.write(started), null),
-                history(ChildEvents.redriven(r, job.generation()))), started, "redriven");
+        List<ProducerRecord<String, byte[]>> writes = new ArrayList<>();
+        writes.add(record(topics.status(), r.id(), Json.write(started), null));
+        addHistory(writes, r, () -> children.redriven(r, job.generation()));
+        return new Step(writes, started, "redriven");
     }
 
     /** A record that cannot be read goes to the dead-letter topic as it was, with its origin and the error. */
@@ -132,6 +143,18 @@ final class OutcomeRecords {
         h.add(H_FAILED_AT, bytes(Timestamps.format(now)));
         h.add(H_REDRIVES, bytes(Integer.toString(job.generation())));
         return record(topics.deadLetters(), r.id(), Json.write(r), h);
+    }
+
+    /**
+     * Adds a child event of a request being delivered. One the event rules refuse (a request accepted before
+     * they applied to fulfillment, e.g. with a username over the limit) is left out, and the delivery goes on.
+     */
+    private void addHistory(List<ProducerRecord<String, byte[]>> writes, FulfillmentRequest r, Supplier<HistoryCommand> child) {
+        try {
+            writes.add(history(child.get()));
+        } catch (ChildEvents.Refused e) {
+            LOG.warn("request {} task {}: child event not written to {}: {}", r.id(), r.taskId(), historyTopic, e.errors);
+        }
     }
 
     private ProducerRecord<String, byte[]> history(HistoryCommand command) {

@@ -2,8 +2,10 @@ package dev.history.fulfillment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.history.common.EventRules;
 import dev.history.common.Ids;
 import dev.history.common.Json;
+import dev.history.common.SourceRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class RedriveStatusTest {
     private static final FulfillmentRequest REQUEST = new FulfillmentRequest("req-1", "replace-card", "Replace card",
             "alice", "1555", "sms", "", "2026-11-20T10:00:00Z");
+    private static final ChildEvents CHILD = new ChildEvents(new EventRules(SourceRegistry.defaults()), "agent");
 
     @Test
     void aRedrivenChainSupersedesTheFailedOneAndNeverMovesBack() {
@@ -59,19 +62,19 @@ class RedriveStatusTest {
     void childEventIdsOfTheOriginalChainAreUnchangedAndRedrivenChainsGetTheirOwn() {
         Outcome outcome = new Outcome(Outcome.Kind.RETRY, 500, 3, java.time.Instant.now(), null, null);
         java.time.Instant next = java.time.Instant.now();
-        assertThat(ChildEvents.attemptFailed(REQUEST, 1, outcome, next).event().id())
+        assertThat(CHILD.attemptFailed(REQUEST, 1, outcome, next).event().id())
                 .isEqualTo(Ids.stable("req-1", "attempt", "1"));
-        assertThat(ChildEvents.failed(REQUEST, 2, "x").event().id()).isEqualTo(Ids.stable("req-1", "failed"));
+        assertThat(CHILD.failed(REQUEST, 2, "x").event().id()).isEqualTo(Ids.stable("req-1", "failed"));
         List<String> redriven = List.of(
-                ChildEvents.redriven(REQUEST, 1).event().id(),
-                ChildEvents.attemptFailed(REQUEST, 1, 1, outcome, next).event().id(),
-                ChildEvents.failed(REQUEST, 1, 2, "x").event().id(),
-                ChildEvents.succeeded(REQUEST, 1, 1).event().id(),
-                ChildEvents.redriven(REQUEST, 2).event().id(),
-                ChildEvents.failed(REQUEST, 2, 2, "x").event().id());
+                CHILD.redriven(REQUEST, 1).event().id(),
+                CHILD.attemptFailed(REQUEST, 1, 1, outcome, next).event().id(),
+                CHILD.failed(REQUEST, 1, 2, "x").event().id(),
+                CHILD.succeeded(REQUEST, 1, 1).event().id(),
+                CHILD.redriven(REQUEST, 2).event().id(),
+                CHILD.failed(REQUEST, 2, 2, "x").event().id());
         assertThat(redriven).doesNotHaveDuplicates()
                 .doesNotContain(Ids.stable("req-1", "failed"), Ids.stable("req-1", "attempt", "1"));
-        assertThat(ChildEvents.redriven(REQUEST, 1).event().note()).isEqualTo("Replace card redriven");
-        assertThat(ChildEvents.redriven(REQUEST, 2).event().note()).isEqualTo("Replace card redriven (2 times)");
+        assertThat(CHILD.redriven(REQUEST, 1).event().note()).isEqualTo("Replace card redriven");
+        assertThat(CHILD.redriven(REQUEST, 2).event().note()).isEqualTo("Replace card redriven (2 times)");
     }
 }

@@ -2,13 +2,16 @@ package dev.history.gateway;
 
 import dev.history.common.DirectoryDecision;
 import dev.history.common.Env;
+import dev.history.common.EventRules;
 import dev.history.common.KafkaSettings;
+import dev.history.common.SourceRegistry;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.auth.AuthSettings;
 
 /**
  * Everything the ingest gateway reads from the environment.
  *
+ * @param sources the source codes events may carry ({@code HISTORY_SOURCES}, read by {@link SourceRegistry})
  * @param maxEventBytes largest single-event body ({@code MAX_EVENT_BYTES}, default 64 KiB)
  * @param batchMaxItems most events in one {@code POST /history/batch} ({@code BATCH_MAX_ITEMS}, default 1000)
  * @param decisionsTopic where history-streams publishes its directory decisions, which {@code /userdata}
@@ -32,5 +35,10 @@ public record GatewayConfig(
                 DirectoryDecision.topic(env.get("APPLICATION_ID", "history-streams")),
                 env.getLong("CONSISTENCY_WAIT_MS", 2000),
                 AuthSettings.from(env));
+    }
+
+    /** What a valid event is: the shared {@link EventRules} over this gateway's source registry. */
+    public EventRules rules() {
+        return new EventRules(sources);
     }
 }

@@ -29,7 +29,7 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
 
     public GatewayRoutes(GatewayConfig config, HistoryWriter writer) {
         this.config = config;
-        this.parser = new EventParser(config.sources());
+        this.parser = new EventParser(config.rules());
         this.writer = writer;
     }
 
@@ -103,7 +103,7 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
     /** Clears a timeline by writing a reset command, so replaying the topic reproduces the clear. */
     private void reset(Context ctx) {
         Fields fields = ctx.body().isEmpty() ? ctx::queryParam : RequestBodies.fields(ctx, config.maxEventBytes());
-        String username = EventParser.username(fields);
+        String username = parser.username(fields);
         write(ctx, HistoryCommand.reset(username, "gateway"), Map.of("username", username, "cleared", true));
     }
 

@@ -116,6 +116,17 @@ class FulfillmentEndToEndTest {
                 .isEqualTo("username");
     }
 
+    @Test
+    void aCustomerTheEventRulesRefuseIsRefusedAlikeByTheGatewayAndTheWorker() {
+        String tooLong = "u".repeat(257);
+        TestHttp.Response event = http.postJson("/history", "{\"username\":\"" + tooLong + "\",\"source\":\"ivr\"}");
+        TestHttp.Response task = http.postJson("/fulfillment?task=replace-card", "{\"username\":\"" + tooLong + "\"}");
+        assertThat(event.status()).isEqualTo(400);
+        assertThat(task.status()).isEqualTo(400);
+        assertThat(event.body()).isEqualTo("{\"error\":\"username is longer than 256 characters\",\"details\":{\"field\":\"username\"}}");
+        assertThat(task.body()).isEqualTo(event.body());
+    }
+
     private static List<String> notes(String user) {
         return StreamSupport.stream(http.get("/history?username=" + user).json().spliterator(), false)
                 .map(e -> e.get("note").asText()).toList();
