@@ -51,6 +51,20 @@ import org.slf4j.LoggerFactory;
 public final class HangingTransactions implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HangingTransactions.class);
 
+    /**
+     * @param hangingAfter how long a transaction may sit open on a partition before its coordinator is asked
+     *     about it ({@code HANGING_TRANSACTION_MS}, default 30000): longer than the {@code transaction.timeout.ms}
+     *     of every producer writing the watched topics
+     * @param maxTransaction the brokers' {@code transaction.max.timeout.ms} ({@code KAFKA_TRANSACTION_MAX_TIMEOUT_MS},
+     *     default 900000): a transaction open longer is hanging whatever its coordinator says
+     */
+    public record Settings(Duration hangingAfter, Duration maxTransaction) {
+        public static Settings from(Env env) {
+            return new Settings(Duration.ofMillis(env.getLong("HANGING_TRANSACTION_MS", 30_000)),
+                    Duration.ofMillis(env.getLong("KAFKA_TRANSACTION_MAX_TIMEOUT_MS", 900_000)));
+        }
+    }
+
     private final Admin admin;
     private final Predicate<String> topics;
     private final long hangingAfterMs;
@@ -61,6 +75,10 @@ public final class HangingTransactions implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
+    public HangingTransactions(KafkaSettings kafka, String clientId, Predicate<String> topics, Settings settings) {
+        this(kafka, clientId, topics, settings.hangingAfter(), settings.maxTransaction());
+    }
 
     /**
      * @param topics which topics to watch (the ones the service reads {@code read_committed}, its own internal ones included)

@@ -1,6 +1,7 @@
 package dev.history.fulfillment;
 
 import dev.history.common.Env;
+import dev.history.common.HangingTransactions;
 import dev.history.common.EventRules;
 import dev.history.common.KafkaSettings;
 import dev.history.common.SourceRegistry;
@@ -30,6 +31,8 @@ import java.util.Locale;
  * @param sources the source codes history events may carry ({@code HISTORY_SOURCES}, read as the gateway reads it)
  * @param childSource the source code of the child events ({@code FULFILLMENT_CHILD_SOURCE}, default {@code agent});
  *     a config whose child source is not in {@code sources} cannot be built, so the worker refuses to start
+ * @param hangingTransactions when a transaction left open on a topic the worker reads is aborted
+ *     ({@code HANGING_TRANSACTION_MS}, {@code KAFKA_TRANSACTION_MAX_TIMEOUT_MS}; see {@link HangingTransactions})
  * @param auth how the worker's HTTP edge is protected (docs/SECURITY.md)
  */
 public record FulfillmentConfig(
@@ -53,6 +56,7 @@ public record FulfillmentConfig(
         String instanceId,
         SourceRegistry sources,
         String childSource,
+        HangingTransactions.Settings hangingTransactions,
         AuthSettings auth) {
 
     public FulfillmentConfig {
@@ -97,13 +101,15 @@ public record FulfillmentConfig(
                 env.get("FULFILLMENT_INSTANCE_ID", null),
                 SourceRegistry.from(env),
                 env.get("FULFILLMENT_CHILD_SOURCE", "agent").toLowerCase(Locale.ROOT),
+                HangingTransactions.Settings.from(env),
                 AuthSettings.from(env));
     }
 
     public FulfillmentConfig withKafka(KafkaSettings newKafka) {
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
-                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId, sources, childSource, auth);
+                workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId, sources, childSource,
+                hangingTransactions, auth);
     }
 
     /** What a valid history event is (the child events go through the same rules as the gateway's events). */

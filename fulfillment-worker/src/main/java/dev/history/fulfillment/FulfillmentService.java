@@ -2,11 +2,13 @@ package dev.history.fulfillment;
 
 import dev.history.common.ConsistencyToken;
 import dev.history.common.EventRules;
+import dev.history.common.HangingTransactions;
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +41,7 @@ public final class FulfillmentService implements AutoCloseable {
     private final ChildEvents children;
     private final Map<String, CompletableFuture<Accepted>> accepting = new ConcurrentHashMap<>();
     private StatusStore view;
+    private HangingTransactions hanging;
     private OutcomeRecords records;
     private Acceptor acceptor;
     private WebhookClient webhooks;
@@ -86,6 +89,10 @@ public final class FulfillmentService implements AutoCloseable {
         acceptor.start();
         view = new StatusStore(kafka, config.topics().status(), config.stateDir().resolve("status"));
         view.start();
+        // A transaction left hanging on a topic the worker reads (requests, retries, status) would stall it.
+        List<String> read = List.of(config.topics().requests(), config.topics().retries(), config.topics().status());
+        hanging = new HangingTransactions(kafka, "fulfillment-" + instance + "-hanging-transactions", read::contains,
+                config.hangingTransactions()).start(Duration.ofSeconds(5));
         if (config.workerEnabled()) {
             webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
             TransactionalWriter workerWriter = new TransactionalWriter(kafka, "fulfillment-worker",
@@ -193,6 +200,7 @@ public final class FulfillmentService implements AutoCloseable {
         if (worker != null) worker.close();
         acceptor.close();
         if (webhooks != null) webhooks.close();
+        hanging.close();
         view.close();
         LOG.info("fulfillment stopped");
     }
@@ -203,6 +211,7 @@ public final class FulfillmentService implements AutoCloseable {
         if (worker != null) worker.abort();
         acceptor.abort();
         if (webhooks != null) webhooks.close();
+        hanging.close();
         view.close();
     }
 

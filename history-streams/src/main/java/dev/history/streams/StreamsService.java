@@ -49,8 +49,7 @@ public final class StreamsService implements AutoCloseable {
         // catching up (reads 503 for good): watch every topic this application reads.
         String internal = config.applicationId() + "-";
         this.hanging = new HangingTransactions(config.kafka(), internal + "hanging-transactions",
-                topic -> inputs.contains(topic) || topic.startsWith(internal),
-                config.hangingTransactionAfter(), config.transactionMaxTimeout());
+                topic -> inputs.contains(topic) || topic.startsWith(internal), config.hangingTransactions());
     }
 
     /** Creates missing topics and starts processing; reads answer 503 until their partitions are caught up. */

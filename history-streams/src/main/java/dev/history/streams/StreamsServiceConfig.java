@@ -1,12 +1,12 @@
 package dev.history.streams;
 
 import dev.history.common.Env;
+import dev.history.common.HangingTransactions;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.auth.AuthSettings;
 import dev.history.query.QueryConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -20,11 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * @param stateDir RocksDB state ({@code STATE_DIR}, default {@code $DATA_DIR/streams})
  * @param deadLetterTopic where poison records of every input topic go ({@code TOPIC_STREAMS_DLQ}, default
  *     {@code <APPLICATION_ID>-dlq}, i.e. {@code history-streams-dlq}); created at start
- * @param hangingTransactionAfter how long a transaction may sit open on an input partition before its
- *     coordinator is asked whether it is hanging ({@code HANGING_TRANSACTION_MS}, default 30000; longer than
- *     the {@code transaction.timeout.ms} of every producer writing the input topics)
- * @param transactionMaxTimeout the brokers' {@code transaction.max.timeout.ms}
- *     ({@code KAFKA_TRANSACTION_MAX_TIMEOUT_MS}, default 900000): a transaction open longer is hanging
+ * @param hangingTransactions when a transaction left open on a topic this application reads is aborted
+ *     ({@code HANGING_TRANSACTION_MS}, {@code KAFKA_TRANSACTION_MAX_TIMEOUT_MS})
  * @param query the read side's settings (advertised host, page limits, live streams, consistency waits)
  * @param auth how the HTTP edge is protected (docs/SECURITY.md)
  */
@@ -37,8 +34,7 @@ public record StreamsServiceConfig(
         int streamThreads,
         long commitIntervalMs,
         String deadLetterTopic,
-        Duration hangingTransactionAfter,
-        Duration transactionMaxTimeout,
+        HangingTransactions.Settings hangingTransactions,
         QueryConfig query,
         AuthSettings auth) {
 
@@ -54,8 +50,7 @@ public record StreamsServiceConfig(
                 env.getInt("NUM_STREAM_THREADS", 1),
                 env.getLong("COMMIT_INTERVAL_MS", 100),
                 env.get("TOPIC_STREAMS_DLQ", applicationId + "-dlq"),
-                Duration.ofMillis(env.getLong("HANGING_TRANSACTION_MS", 30_000)),
-                Duration.ofMillis(env.getLong("KAFKA_TRANSACTION_MAX_TIMEOUT_MS", 900_000)),
+                HangingTransactions.Settings.from(env),
                 QueryConfig.from(env),
                 AuthSettings.from(env));
     }
