@@ -82,7 +82,8 @@ public final class FulfillmentService implements AutoCloseable {
         view = new StatusStore(kafka, config.topics().status(), config.stateDir().resolve("status"));
         view.start();
         if (config.workerEnabled()) {
-            webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
+            webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(),
+                    config.concurrency(), clock);
             TransactionalWriter workerWriter = new TransactionalWriter(kafka, "fulfillment-worker",
                     "fulfillment-" + instance + "-worker", config.transactionTimeout());
             worker = new DeliveryWorker(config, instance, view, records, workerWriter, webhooks, clock, metrics);
