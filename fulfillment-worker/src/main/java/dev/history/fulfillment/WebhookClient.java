@@ -30,24 +30,28 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.Connection;
 import okhttp3.ConnectionPool;
 import okhttp3.Dns;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
+import okhttp3.ResponseBody;
 
 /**
- * Calls one webhook once and classifies the result, on OkHttp: calls are enqueued (the caller never blocks)
- * and complete a {@link CompletableFuture} from OkHttp's callback, which is all that runs on OkHttp's
- * threads. Redirects are never followed and OkHttp never repeats a call on its own. Every connection is
+ * Calls one webhook once and classifies the result, on OkHttp: calls are enqueued (the caller never blocks).
+ * The response body is read (up to the size limit) inside the call, by a network interceptor, so OkHttp's
+ * callback only completes a {@link CompletableFuture} with an in-memory answer; the worker's completions
+ * merely queue it for the poll thread. Redirects are never followed and OkHttp never repeats a call on its own. Every connection is
  * made through {@link GuardedDns}: the host is resolved by the {@link AddressGuard} and only the addresses
  * it checked are handed to OkHttp, so the connection goes to a checked IP while {@code Host}, SNI and the
  * certificate check use the original host name — per request, with no JVM-wide setting.
  */
 public final class WebhookClient implements AutoCloseable {
-    /** Where {@link #send} parks a 503's {@code Retry-After} while OkHttp's follow-up logic looks at the response. */
+    /** Where {@link #capture} parks a 503's {@code Retry-After} while OkHttp's follow-up logic looks at the response. */
     private static final String PARKED_RETRY_AFTER = "X-Webhook-Client-Retry-After";
 
     /** A raw HTTP answer (body truncated to the size limit); header names are case-insensitive. */
@@ -122,8 +126,7 @@ public final class WebhookClient implements AutoCloseable {
                 // No per-read limits: each call's own timeout (set per call) bounds the whole exchange.
                 .readTimeout(Duration.ZERO)
                 .writeTimeout(Duration.ZERO)
-                .addInterceptor(WebhookClient::restoreRetryAfter)
-                .addNetworkInterceptor(WebhookClient::parkRetryAfter)
+                .addNetworkInterceptor(this::capture)
                 .build();
         this.tokens = new TokenCache(this::post, clock);
     }
@@ -188,7 +191,9 @@ public final class WebhookClient implements AutoCloseable {
             if (isLiteral(url.getHost())) guard.resolveAll(url.getHost());
             Request.Builder rb = new Request.Builder().url(url.toString())
                     // No media type: the Content-Type header is the caller's, byte for byte.
-                    .method(method, RequestBody.create(body, null));
+                    .method(method, RequestBody.create(body, null))
+                    // Bodies are read as sent (no transparent gzip), so the size limit counts wire bytes.
+                    .header("Accept-Encoding", "identity");
             headers.forEach(rb::header);
             call = http.newCall(rb.build());
         } catch (AddressGuard.Refused | IOException | RuntimeException e) {
@@ -205,11 +210,13 @@ public final class WebhookClient implements AutoCloseable {
 
             @Override
             public void onResponse(Call c, okhttp3.Response response) {
+                // The body is already in memory (see capture): nothing here waits on the network.
                 try (response) {
-                    byte[] bytes = LimitedBody.read(c, response.body(), maxResponseBytes);
                     Map<String, List<String>> names = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                     names.putAll(response.headers().toMultimap());
-                    result.complete(new Response(response.code(), names, bytes));
+                    List<String> retryAfter = names.remove(PARKED_RETRY_AFTER);
+                    if (retryAfter != null) names.put("retry-after", retryAfter);
+                    result.complete(new Response(response.code(), names, response.body().bytes()));
                 } catch (IOException | RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -219,24 +226,37 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * OkHttp repeats a request at once when a 503 says {@code Retry-After: 0}, whatever its settings; the worker
-     * must see that 503 (it is an attempt, and its retry is scheduled and counted). So on the network side the
-     * header is parked under another name, and {@link #restoreRetryAfter} puts it back outside OkHttp's logic.
+     * Network interceptor, inside the call (its timeout and its dispatcher slot): reads the body up to the
+     * limit, dropping the connection when the body is longer, and hands on an in-memory copy. It also hides a
+     * 503's {@code Retry-After} from OkHttp, which would otherwise repeat the request at once on
+     * {@code Retry-After: 0} whatever its settings; the worker must see that 503 (it is an attempt, whose retry
+     * is scheduled and counted), and {@link #send} puts the header back.
      */
-    private static okhttp3.Response parkRetryAfter(Interceptor.Chain chain) throws IOException {
+    private okhttp3.Response capture(Interceptor.Chain chain) throws IOException {
         okhttp3.Response response = chain.proceed(chain.request());
-        if (response.code() != 503 || response.headers("Retry-After").isEmpty()) return response;
-        okhttp3.Response.Builder b = response.newBuilder().removeHeader("Retry-After");
-        for (String value : response.headers("Retry-After")) b.addHeader(PARKED_RETRY_AFTER, value);
-        return b.build();
+        byte[] bytes;
+        MediaType type;
+        try (ResponseBody body = response.body()) {
+            type = body.contentType();
+            bytes = LimitedBody.read(body, maxResponseBytes, () -> drop(chain.connection()));
+        }
+        okhttp3.Response.Builder copy = response.newBuilder().body(ResponseBody.create(bytes, type));
+        List<String> retryAfter = response.headers("Retry-After");
+        if (response.code() == 503 && !retryAfter.isEmpty()) {
+            copy.removeHeader("Retry-After");
+            retryAfter.forEach(value -> copy.addHeader(PARKED_RETRY_AFTER, value));
+        }
+        return copy.build();
     }
 
-    private static okhttp3.Response restoreRetryAfter(Interceptor.Chain chain) throws IOException {
-        okhttp3.Response response = chain.proceed(chain.request());
-        if (response.headers(PARKED_RETRY_AFTER).isEmpty()) return response;
-        okhttp3.Response.Builder b = response.newBuilder().removeHeader(PARKED_RETRY_AFTER);
-        for (String value : response.headers(PARKED_RETRY_AFTER)) b.addHeader("Retry-After", value);
-        return b.build();
+    /** Closes a connection whose response was cut short, so closing the body does not read the rest to reuse it. */
+    private static void drop(Connection connection) {
+        if (connection == null) return;
+        try {
+            connection.socket().close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
     }
 
     private Outcome classify(Response response, Instant started, long latencyMs) {
