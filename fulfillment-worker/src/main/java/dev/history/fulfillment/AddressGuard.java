@@ -35,10 +35,21 @@ public final class AddressGuard {
             "ff00::/8") // multicast
             .map(AddressGuard::block).toList();
 
+    /** How a host name becomes addresses: the system resolver, or a stand-in in tests. */
+    interface Resolver {
+        InetAddress[] lookup(String host) throws UnknownHostException;
+    }
+
     private final List<Cidr> allowed;
+    private final Resolver resolver;
 
     public AddressGuard(List<Cidr> allowed) {
+        this(allowed, InetAddress::getAllByName);
+    }
+
+    AddressGuard(List<Cidr> allowed, Resolver resolver) {
         this.allowed = List.copyOf(allowed);
+        this.resolver = resolver;
     }
 
     public static AddressGuard parse(List<String> allowedNetworks) {
@@ -54,10 +65,19 @@ public final class AddressGuard {
 
     /** Resolves {@code host} and returns the address to connect to; refuses if any resolved address is unsafe. */
     public InetAddress resolve(String host) throws UnknownHostException, Refused {
+        return resolveAll(host).get(0);
+    }
+
+    /**
+     * Resolves {@code host} and returns every address it resolved to, each checked; refuses if any of them is
+     * unsafe. A caller connects only to these addresses (the webhook client's {@code Dns} returns exactly them).
+     */
+    public List<InetAddress> resolveAll(String host) throws UnknownHostException, Refused {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        InetAddress[] addresses = InetAddress.getAllByName(bare);
+        InetAddress[] addresses = resolver.lookup(bare);
+        if (addresses == null || addresses.length == 0) throw new UnknownHostException("no address for " + host);
         for (InetAddress address : addresses) check(host, address);
-        return addresses[0];
+        return List.of(addresses);
     }
 
     void check(String host, InetAddress address) throws Refused {

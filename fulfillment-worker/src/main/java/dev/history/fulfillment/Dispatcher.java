@@ -15,6 +15,13 @@ import java.util.function.Supplier;
  * Bounded concurrency for webhook calls: at most {@code maxInFlight} calls at once and at most
  * {@code perHost} per target host:port. Due calls queue per host and are started round-robin over
  * hosts, so a host that hangs fills only its own slots and never delays calls to other hosts.
+ *
+ * <p>Kept in front of OkHttp's own dispatcher, whose {@code maxRequestsPerHost} cannot do this job: it counts
+ * per host name (two webhooks on one host, different ports, would share one budget), starts queued calls in
+ * arrival order rather than round-robin, and counts HTTP calls, whereas a slot here is a whole delivery (its
+ * token fetch and the one repeat after a 401 included) and the "still ours, not stopping?" check runs when
+ * the slot frees, so work whose partition moved meanwhile is dropped without calling. OkHttp's
+ * {@code maxRequests} is set to the same global limit in {@link WebhookClient}, as a bound on its threads.
  */
 final class Dispatcher {
     private final int maxInFlight;

@@ -94,7 +94,8 @@ public final class FulfillmentService implements AutoCloseable {
         hanging = new HangingTransactions(kafka, "fulfillment-" + instance + "-hanging-transactions", read::contains,
                 config.hangingTransactions()).start(Duration.ofSeconds(5));
         if (config.workerEnabled()) {
-            webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(), clock);
+            webhooks = new WebhookClient(config.addressGuard(), config.connectTimeout(), config.maxResponseBytes(),
+                    config.concurrency(), clock);
             TransactionalWriter workerWriter = new TransactionalWriter(kafka, "fulfillment-worker",
                     "fulfillment-" + instance + "-worker", config.transactionTimeout());
             worker = new DeliveryWorker(config, instance, view, records, workerWriter, webhooks, clock, metrics);

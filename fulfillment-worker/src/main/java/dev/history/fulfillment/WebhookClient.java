@@ -2,15 +2,13 @@ package dev.history.fulfillment;
 
 import dev.history.common.Json;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,70 +19,116 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Connection;
+import okhttp3.ConnectionPool;
+import okhttp3.Dns;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.ResponseBody;
 
 /**
- * Calls one webhook once and classifies the result. The JDK client is asynchronous, so many calls are in
- * flight on a few threads. Redirects are never followed. Each call resolves the target through the
- * {@link AddressGuard} and connects to the checked IP (the original host goes in the {@code Host}
- * header, and for https in SNI and certificate checks), so a DNS answer cannot change after the check.
+ * Calls one webhook once and classifies the result, on OkHttp: calls are enqueued (the caller never blocks).
+ * The response body is read (up to the size limit) inside the call, by a network interceptor, so OkHttp's
+ * callback only completes a {@link CompletableFuture} with an in-memory answer; the worker's completions
+ * merely queue it for the poll thread. Redirects are never followed and OkHttp never repeats a call on its own. Every connection is
+ * made through {@link GuardedDns}: the host is resolved by the {@link AddressGuard} and only the addresses
+ * it checked are handed to OkHttp, so the connection goes to a checked IP while {@code Host}, SNI and the
+ * certificate check use the original host name — per request, with no JVM-wide setting.
  */
 public final class WebhookClient implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(WebhookClient.class);
+    /** Where {@link #capture} parks a 503's {@code Retry-After} while OkHttp's follow-up logic looks at the response. */
+    private static final String PARKED_RETRY_AFTER = "X-Webhook-Client-Retry-After";
 
-    static {
-        // Lets this client send the original Host header while connecting to a checked IP. Read once by the
-        // JDK when its HTTP client first loads; if something loaded it earlier we fall back (see hostHeader).
-        if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
-            System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+    /** A raw HTTP answer (body truncated to the size limit); header names are case-insensitive. */
+    record Response(int status, Map<String, List<String>> headers, byte[] body) {}
+
+    /**
+     * OkHttp's {@link Dns}: resolves through the guard and returns every resolved address, all checked, or
+     * refuses. OkHttp connects only to what this returns; IP-literal URLs never reach a {@code Dns}, so
+     * {@link #send} checks those itself.
+     */
+    static final class GuardedDns implements Dns {
+        private final AddressGuard guard;
+
+        GuardedDns(AddressGuard guard) {
+            this.guard = guard;
+        }
+
+        @Override
+        public List<InetAddress> lookup(String host) throws UnknownHostException {
+            try {
+                return guard.resolveAll(host);
+            } catch (AddressGuard.Refused e) {
+                throw new RefusedHost(e);
+            }
         }
     }
 
-    /** A raw HTTP answer (body truncated to the size limit). */
-    record Response(int status, Map<String, List<String>> headers, byte[] body) {}
+    /** How a refusal crosses OkHttp's {@code Dns} contract (which only throws {@link UnknownHostException}). */
+    static final class RefusedHost extends UnknownHostException {
+        RefusedHost(AddressGuard.Refused cause) {
+            super(cause.getMessage());
+            initCause(cause);
+        }
+    }
 
     private final AddressGuard guard;
-    private final Duration connectTimeout;
     private final long maxResponseBytes;
     private final Clock clock;
     private final ExecutorService executor;
-    private final HttpClient plain;
-    private final Map<String, HttpClient> tlsByHost = new ConcurrentHashMap<>();
+    private final OkHttpClient http;
     private final TokenCache tokens;
-    private volatile boolean hostHeaderAllowed = true;
 
-    public WebhookClient(AddressGuard guard, Duration connectTimeout, long maxResponseBytes, Clock clock) {
+    /**
+     * @param maxCalls OkHttp's own limit on calls running at once, which bounds its threads (one per running
+     *     call). The worker's {@link Dispatcher} admits at most this many deliveries, each with one call at a time.
+     */
+    public WebhookClient(AddressGuard guard, Duration connectTimeout, long maxResponseBytes, int maxCalls, Clock clock) {
         this.guard = guard;
-        this.connectTimeout = connectTimeout;
         this.maxResponseBytes = maxResponseBytes;
         this.clock = clock;
         AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newCachedThreadPool(r -> {
+        this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "webhook-http-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        this.plain = builder().build();
-        this.tokens = new TokenCache(this::post, clock);
-    }
-
-    private HttpClient.Builder builder() {
-        return HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
+        okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher(executor);
+        // Global backstop only: per-target limits (by host:port, which OkHttp's per-host-name limit cannot
+        // express) and fair start order are the worker's Dispatcher's job.
+        dispatcher.setMaxRequests(Math.max(1, maxCalls));
+        dispatcher.setMaxRequestsPerHost(Math.max(1, maxCalls));
+        this.http = new OkHttpClient.Builder()
+                .dispatcher(dispatcher)
+                .dns(new GuardedDns(guard))
+                .proxy(Proxy.NO_PROXY) // a proxy would resolve the name itself, past the guard
+                .followRedirects(false)
+                .followSslRedirects(false)
+                .retryOnConnectionFailure(false) // no silent second POST; retries are the worker's, counted
+                .protocols(List.of(Protocol.HTTP_1_1))
+                .connectionPool(new ConnectionPool(Math.max(5, maxCalls), 30, TimeUnit.SECONDS))
                 .connectTimeout(connectTimeout)
-                .executor(executor);
+                // No per-read limits: each call's own timeout (set per call) bounds the whole exchange.
+                .readTimeout(Duration.ZERO)
+                .writeTimeout(Duration.ZERO)
+                .addNetworkInterceptor(this::capture)
+                .build();
+        this.tokens = new TokenCache(this::post, clock);
     }
 
     /** The exact body a webhook receives. */
@@ -141,69 +185,78 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     private CompletableFuture<Response> send(URI url, String method, Map<String, String> headers, byte[] body, Duration timeout) {
-        return CompletableFuture.supplyAsync(() -> resolve(url), executor).thenCompose(address -> {
-            HttpRequest.Builder rb = HttpRequest.newBuilder(pinned(url, address))
-                    .timeout(timeout)
-                    .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        Call call;
+        try {
+            // OkHttp asks no Dns for an IP literal (it connects to it as written): check it here.
+            if (isLiteral(url.getHost())) guard.resolveAll(url.getHost());
+            Request.Builder rb = new Request.Builder().url(url.toString())
+                    // No media type: the Content-Type header is the caller's, byte for byte.
+                    .method(method, RequestBody.create(body, null))
+                    // Bodies are read as sent (no transparent gzip), so the size limit counts wire bytes.
+                    .header("Accept-Encoding", "identity");
             headers.forEach(rb::header);
-            if (!isLiteral(url.getHost()) && hostHeaderAllowed) {
-                try {
-                    rb.header("Host", url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort());
-                } catch (IllegalArgumentException e) {
-                    hostHeaderAllowed = false;
-                    LOG.warn("the JDK HTTP client refuses a Host header (loaded before this worker set "
-                            + "jdk.httpclient.allowRestrictedHeaders=host); webhooks now connect by host name after the check");
+            call = http.newCall(rb.build());
+        } catch (AddressGuard.Refused | IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // The whole call: guarded lookup, connect, request, response headers and (truncated) body.
+        call.timeout().timeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call c, IOException e) {
+                result.completeExceptionally(e);
+            }
+
+            @Override
+            public void onResponse(Call c, okhttp3.Response response) {
+                // The body is already in memory (see capture): nothing here waits on the network.
+                try (response) {
+                    Map<String, List<String>> names = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                    names.putAll(response.headers().toMultimap());
+                    List<String> retryAfter = names.remove(PARKED_RETRY_AFTER);
+                    if (retryAfter != null) names.put("retry-after", retryAfter);
+                    result.complete(new Response(response.code(), names, response.body().bytes()));
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(e);
                 }
             }
-            HttpRequest httpRequest = hostHeaderAllowed || isLiteral(url.getHost())
-                    ? rb.build() : rebuildByName(url, method, headers, body, timeout);
-            return clientFor(url).sendAsync(httpRequest, LimitedBody.handler(maxResponseBytes))
-                    // The JDK timeout stops at response headers; this also bounds reading the body.
-                    .orTimeout(timeout.toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .thenApply(r -> new Response(r.statusCode(), r.headers().map(), r.body()));
         });
+        return result;
     }
 
-    private HttpRequest rebuildByName(URI url, String method, Map<String, String> headers, byte[] body, Duration timeout) {
-        HttpRequest.Builder rb = HttpRequest.newBuilder(url).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(rb::header);
-        return rb.build();
-    }
-
-    private InetAddress resolve(URI url) {
-        try {
-            return guard.resolve(url.getHost());
-        } catch (UnknownHostException e) {
-            throw new CompletionException(e);
-        } catch (AddressGuard.Refused e) {
-            throw new CompletionException(e);
+    /**
+     * Network interceptor, inside the call (its timeout and its dispatcher slot): reads the body up to the
+     * limit, dropping the connection when the body is longer, and hands on an in-memory copy. It also hides a
+     * 503's {@code Retry-After} from OkHttp, which would otherwise repeat the request at once on
+     * {@code Retry-After: 0} whatever its settings; the worker must see that 503 (it is an attempt, whose retry
+     * is scheduled and counted), and {@link #send} puts the header back.
+     */
+    private okhttp3.Response capture(Interceptor.Chain chain) throws IOException {
+        okhttp3.Response response = chain.proceed(chain.request());
+        byte[] bytes;
+        MediaType type;
+        try (ResponseBody body = response.body()) {
+            type = body.contentType();
+            bytes = LimitedBody.read(body, maxResponseBytes, () -> drop(chain.connection()));
         }
+        okhttp3.Response.Builder copy = response.newBuilder().body(ResponseBody.create(bytes, type));
+        List<String> retryAfter = response.headers("Retry-After");
+        if (response.code() == 503 && !retryAfter.isEmpty()) {
+            copy.removeHeader("Retry-After");
+            retryAfter.forEach(value -> copy.addHeader(PARKED_RETRY_AFTER, value));
+        }
+        return copy.build();
     }
 
-    /** The URL with its host replaced by the checked address (unless the host name must stay, see above). */
-    private URI pinned(URI url, InetAddress address) {
-        if (isLiteral(url.getHost()) || !hostHeaderAllowed) return url;
-        String host = address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
-        String s = url.getScheme() + "://" + host + (url.getPort() < 0 ? "" : ":" + url.getPort())
-                + (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
-                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
-        return URI.create(s);
-    }
-
-    /** https to a host name: a client whose TLS uses that name for SNI and certificate checks while connecting to the IP. */
-    private HttpClient clientFor(URI url) {
-        if (!"https".equalsIgnoreCase(url.getScheme()) || isLiteral(url.getHost()) || !hostHeaderAllowed) return plain;
-        return tlsByHost.computeIfAbsent(url.getHost().toLowerCase(Locale.ROOT), host -> {
-            try {
-                SSLParameters params = SSLContext.getDefault().getDefaultSSLParameters();
-                params.setServerNames(List.of(new SNIHostName(host)));
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                return builder().sslParameters(params).build();
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot set up TLS for " + host, e);
-            }
-        });
+    /** Closes a connection whose response was cut short, so closing the body does not read the rest to reuse it. */
+    private static void drop(Connection connection) {
+        if (connection == null) return;
+        try {
+            connection.socket().close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
     }
 
     private Outcome classify(Response response, Instant started, long latencyMs) {
@@ -220,15 +273,23 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     private Outcome classify(Throwable e, Task task, Instant started, long latencyMs) {
-        if (e instanceof AddressGuard.Refused) return new Outcome(Outcome.Kind.FAIL, null, latencyMs, started, e.getMessage(), null);
+        AddressGuard.Refused refused = find(e, AddressGuard.Refused.class);
+        if (refused != null) return new Outcome(Outcome.Kind.FAIL, null, latencyMs, started, refused.getMessage(), null);
         if (e instanceof TokenCache.Rejected) return new Outcome(Outcome.Kind.FAIL, null, latencyMs, started, e.getMessage(), null);
         String error;
-        if (e instanceof HttpConnectTimeoutException) error = "connect timed out";
-        else if (e instanceof HttpTimeoutException || e instanceof TimeoutException) error = "timed out after " + task.timeout().toMillis() + " ms";
-        else if (e instanceof ConnectException) error = "connection refused";
-        else if (e instanceof UnknownHostException) error = "DNS lookup failed for " + task.url().getHost();
-        else if (e instanceof IOException) error = "I/O error: " + e.getMessage();
-        else error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (e instanceof SocketTimeoutException && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("connect")) {
+            error = "connect timed out";
+        } else if (e instanceof InterruptedIOException || e instanceof TimeoutException) {
+            error = "timed out after " + task.timeout().toMillis() + " ms";
+        } else if (find(e, ConnectException.class) != null) {
+            error = "connection refused";
+        } else if (e instanceof UnknownHostException) {
+            error = "DNS lookup failed for " + task.url().getHost();
+        } else if (e instanceof IOException) {
+            error = "I/O error: " + e.getMessage();
+        } else {
+            error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
         return new Outcome(Outcome.Kind.RETRY, null, latencyMs, started, error, null);
     }
 
@@ -255,11 +316,21 @@ public final class WebhookClient implements AutoCloseable {
         while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
             e = e.getCause();
         }
-        // The JDK wraps a refused connection as ConnectException inside an IOException chain at times.
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException && !(e instanceof HttpTimeoutException)) return t;
-        }
         return e;
+    }
+
+    /** {@code type} in {@code e}'s causes or suppressed exceptions (OkHttp attaches failed routes as suppressed). */
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>(List.of(e));
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        while (!todo.isEmpty()) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) continue;
+            if (type.isInstance(t)) return type.cast(t);
+            if (t.getCause() != null) todo.add(t.getCause());
+            todo.addAll(List.of(t.getSuppressed()));
+        }
+        return null;
     }
 
     private static boolean isLiteral(String host) {
@@ -276,7 +347,9 @@ public final class WebhookClient implements AutoCloseable {
 
     @Override
     public void close() {
+        http.dispatcher().cancelAll();
         executor.shutdownNow();
+        http.connectionPool().evictAll();
     }
 
     static String bodyText(byte[] body) {

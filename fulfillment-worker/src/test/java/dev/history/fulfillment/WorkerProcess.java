@@ -36,7 +36,7 @@ final class WorkerProcess implements AutoCloseable {
         try {
             Path log = Files.createDirectories(Path.of("target", "worker-logs")).resolve(name + ".log");
             ProcessBuilder b = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-Djdk.httpclient.allowRestrictedHeaders=host", "-cp", System.getProperty("java.class.path"),
+                    "-cp", System.getProperty("java.class.path"),
                     WorkerMain.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile());
             b.environment().putAll(vars);
             WorkerProcess p = new WorkerProcess(b.start(), port);

@@ -55,7 +55,6 @@ public final class Standalone implements AutoCloseable {
             StreamsServiceConfig streamsConfig = StreamsServiceConfig.from(effective);
             LOG.info("standalone settings: {} / {}", gateway, streamsConfig);
 
-            // First, so its webhook client (pinned-address Host header) initialises the JDK HTTP client.
             Metrics metrics = new Metrics("standalone");
             fulfillment = new FulfillmentService(FulfillmentConfig.from(effective), metrics.registry());
             resources.add(0, fulfillment);

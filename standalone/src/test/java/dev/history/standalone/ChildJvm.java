@@ -22,7 +22,6 @@ final class ChildJvm implements AutoCloseable {
     static ChildJvm start(String mainClass, Map<String, String> env, Path log, String heap) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, heap, "-XX:+UseSerialGC",
-                "-Djdk.httpclient.allowRestrictedHeaders=host",
                 "-cp", System.getProperty("java.class.path"), mainClass)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
