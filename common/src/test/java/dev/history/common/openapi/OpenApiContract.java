@@ -121,6 +121,16 @@ public final class OpenApiContract {
         return response;
     }
 
+    /** Mismatches of a JSON text with the schema {@code #/components/schemas/NAME} (e.g. a Server-Sent Event's data). */
+    public List<String> validateJson(String schemaName, String json) {
+        List<String> problems = new ArrayList<>();
+        String pointer = "/components/schemas/" + escape(schemaName);
+        if (doc.at(pointer).isMissingNode()) throw new IllegalArgumentException("no schema " + schemaName + " in the document");
+        JsonNode instance = parseBody("application/json", json, doc.at(pointer), schemaName, problems);
+        if (instance != null) validateValue(pointer, instance, schemaName, problems);
+        return problems;
+    }
+
     private static void report(Exchange x, List<String> problems) {
         if (problems.isEmpty()) return;
         String body = x.responseBody() == null ? "" : x.responseBody();
