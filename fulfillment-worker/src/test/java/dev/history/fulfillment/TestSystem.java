@@ -124,6 +124,21 @@ final class TestSystem implements AutoCloseable {
         return send(b.build(), body);
     }
 
+    /** {@link #post} for a request that is invalid on purpose: only the answer is checked against the OpenAPI document. */
+    HttpResponse<String> postInvalid(String path, String contentType, String body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return dev.history.common.openapi.OpenApiContract.get().answerChecked(request, response, response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).GET().build(), null);
     }
