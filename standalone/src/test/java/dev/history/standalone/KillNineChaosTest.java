@@ -322,8 +322,13 @@ class KillNineChaosTest {
         else b.method(method, HttpRequest.BodyPublishers.noBody());
         try {
             HttpRequest request = b.build();
-            HttpResponse<String> r = dev.history.common.openapi.OpenApiContract.get()
-                    .checked(request, json, CLIENT.send(request, HttpResponse.BodyHandlers.ofString()), null);
+            HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            try {
+                dev.history.common.openapi.OpenApiContract.get().checked(request, json, r, null);
+            } catch (AssertionError contract) {
+                // Counted with the other wrong answers (the load threads keep going; the test fails at the end).
+                wrong(contract.getMessage());
+            }
             return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
             return Answer.FAILED;
