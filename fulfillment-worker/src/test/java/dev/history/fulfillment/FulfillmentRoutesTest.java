@@ -52,11 +52,11 @@ class FulfillmentRoutesTest {
     @Test
     void invalidRequestsAreRefusedAndNothingIsWritten() {
         long before = requestsWritten();
-        HttpResponse<String> noUser = system.post("/fulfillment", "application/json", "{\"task\":\"Replace card\"}");
+        HttpResponse<String> noUser = system.postInvalid("/fulfillment", "application/json", "{\"task\":\"Replace card\"}");
         HttpResponse<String> unknown = system.post("/fulfillment", "application/json", "{\"task\":\"Fly\",\"username\":\"u\"}");
         HttpResponse<String> inactive = system.post("/fulfillment", "application/json",
                 "{\"task\":\"Close account\",\"username\":\"u\"}");
-        HttpResponse<String> notJson = system.post("/fulfillment", "application/json", "[1,2");
+        HttpResponse<String> notJson = system.postInvalid("/fulfillment", "application/json", "[1,2");
 
         assertThat(noUser.statusCode()).isEqualTo(400);
         assertThat(TestSystem.json(noUser.body()).get("details").get("field").asText()).isEqualTo("username");

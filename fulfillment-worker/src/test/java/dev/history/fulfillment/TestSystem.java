@@ -121,11 +121,26 @@ final class TestSystem implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
-        return send(b.build());
+        return send(b.build(), body);
+    }
+
+    /** {@link #post} for a request that is invalid on purpose: only the answer is checked against the OpenAPI document. */
+    HttpResponse<String> postInvalid(String path, String contentType, String body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return dev.history.common.openapi.OpenApiContract.get().answerChecked(request, response, response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).GET().build());
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).GET().build(), null);
     }
 
     /** POST /fulfillment with a JSON body; returns the id after asserting 202. */
@@ -169,9 +184,11 @@ final class TestSystem implements AutoCloseable {
         }
     }
 
-    private HttpResponse<String> send(HttpRequest request) {
+    /** Sends and checks the exchange against the OpenAPI document (request and answer). */
+    private HttpResponse<String> send(HttpRequest request, String body) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return dev.history.common.openapi.OpenApiContract.get().checked(request, body, response, response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

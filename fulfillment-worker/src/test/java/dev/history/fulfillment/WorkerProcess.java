@@ -52,7 +52,7 @@ final class WorkerProcess implements AutoCloseable {
 
     boolean ready() {
         try {
-            return send(HttpRequest.newBuilder(uri("/health/ready")).GET().build()).statusCode() == 200;
+            return send(HttpRequest.newBuilder(uri("/health/ready")).GET().build(), null).statusCode() == 200;
         } catch (UncheckedIOException e) {
             return false;
         }
@@ -62,11 +62,11 @@ final class WorkerProcess implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json));
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
-        return send(b.build());
+        return send(b.build(), json);
     }
 
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+        return send(HttpRequest.newBuilder(uri(path)).GET().build(), null);
     }
 
     /** Waits for the process to end by itself (a halt); returns its exit code. */
@@ -87,9 +87,11 @@ final class WorkerProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    private static HttpResponse<String> send(HttpRequest r) {
+    /** Sends and checks the exchange against the OpenAPI document (request and answer). */
+    private static HttpResponse<String> send(HttpRequest r, String body) {
         try {
-            return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+            return dev.history.common.openapi.OpenApiContract.get().checked(r, body, response, response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -106,7 +106,9 @@ class AuditAndSecretsTest {
         if (json != null) b.header("Content-Type", "application/json");
         for (int i = 0; i + 1 < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
         try {
-            HttpResponse<String> response = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = b.build();
+            HttpResponse<String> response = dev.history.common.openapi.OpenApiContract.get()
+                    .checked(request, json, CLIENT.send(request, HttpResponse.BodyHandlers.ofString()), null);
             synchronized (BODIES) {
                 BODIES.add(response.body());
                 response.headers().map().forEach((name, values) -> {

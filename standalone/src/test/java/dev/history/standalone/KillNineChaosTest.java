@@ -321,7 +321,14 @@ class KillNineChaosTest {
         if (json != null) b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         else b.method(method, HttpRequest.BodyPublishers.noBody());
         try {
-            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = b.build();
+            HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            try {
+                dev.history.common.openapi.OpenApiContract.get().checked(request, json, r, null);
+            } catch (AssertionError contract) {
+                // Counted with the other wrong answers (the load threads keep going; the test fails at the end).
+                wrong(contract.getMessage());
+            }
             return new Answer(r.statusCode(), r.body(), r.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
             return Answer.FAILED;

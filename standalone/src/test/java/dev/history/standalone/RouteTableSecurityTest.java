@@ -130,7 +130,8 @@ class RouteTableSecurityTest {
             case "POST /fulfillment" -> "{\"task\":\"Replace card\",\"username\":\"" + USER + "\"}";
             default -> method.equals("GET") ? null : "{\"username\":\"" + USER + "\"}";
         };
-        if (method.equals("GET")) path += path.equals("/getuserdata") ? "?ani=15550100" : "?username=" + USER;
+        if (method.equals("GET") && path.equals("/getuserdata")) path += "?ani=15550100";
+        else if (method.equals("GET") && (path.equals("/history") || path.equals("/history/stream"))) path += "?username=" + USER;
         return http.send(method, path, body, headers);
     }
 }

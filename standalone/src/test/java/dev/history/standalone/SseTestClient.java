@@ -1,5 +1,6 @@
 package dev.history.standalone;
 
+import dev.history.common.openapi.OpenApiContract;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,6 +37,7 @@ final class SseTestClient implements AutoCloseable {
     private volatile Long retry;
     private volatile boolean ended;
     private volatile String errorBody;
+    private volatile String contractViolation;
     private Thread reader;
 
     private SseTestClient(Socket socket, InputStream in, int status, Map<String, String> headers, String lastEventId) {
@@ -76,7 +78,15 @@ final class SseTestClient implements AutoCloseable {
                 client.errorBody = new String(client.body(), StandardCharsets.UTF_8);
                 client.ended = true;
                 socket.close();
-            } else if (read) {
+            }
+            Map<String, List<String>> sent = new HashMap<>();
+            if (lastEventId != null) sent.put("Last-Event-ID", List.of(lastEventId));
+            Map<String, List<String>> answered = new HashMap<>();
+            headers.forEach((name, value) -> answered.put(name, List.of(value)));
+            OpenApiContract.get().check(new OpenApiContract.Exchange("GET", java.net.URI.create("http://localhost:" + port
+                    + request.substring(4, request.indexOf(" HTTP/1.1"))), sent, null, status,
+                    java.net.http.HttpHeaders.of(answered, (a, b) -> true), status == 200 ? "" : client.errorBody));
+            if (status == 200 && read) {
                 client.startReading();
             }
             return client;
@@ -89,6 +99,25 @@ final class SseTestClient implements AutoCloseable {
         return status;
     }
 
+    /** Each message's data must match its schema in the OpenAPI document (recorded here, raised by the accessors). */
+    private void checkData(Event event) {
+        String schema = switch (event.type()) {
+            case "ready" -> "StreamReady";
+            case "added" -> "Event";
+            case "reset" -> "StreamReset";
+            default -> null;
+        };
+        List<String> problems = schema == null ? List.of("message type '" + event.type() + "' is not documented")
+                : OpenApiContract.get().validateJson(schema, event.data());
+        if (!problems.isEmpty() && contractViolation == null) {
+            contractViolation = "stream message " + event + " breaks openapi.json: " + problems;
+        }
+    }
+
+    private void conforming() {
+        if (contractViolation != null) throw new AssertionError(contractViolation);
+    }
+
     String header(String name) {
         return headers.get(name.toLowerCase(Locale.ROOT));
     }
@@ -99,14 +128,17 @@ final class SseTestClient implements AutoCloseable {
 
     /** The {@code ready} messages (one per stream); {@link #events()} holds all others. */
     List<Event> readies() {
+        conforming();
         return readies;
     }
 
     List<Event> events() {
+        conforming();
         return events;
     }
 
     List<Event> events(String type) {
+        conforming();
         return events.stream().filter(e -> e.type().equals(type)).toList();
     }
 
@@ -159,6 +191,7 @@ final class SseTestClient implements AutoCloseable {
                         if (id != null) lastEventId = id;
                         if (data != null) {
                             Event event = new Event(lastEventId, type == null ? "message" : type, data.toString());
+                            checkData(event);
                             (event.type().equals("ready") ? readies : events).add(event);
                         }
                         id = null;

@@ -2,6 +2,7 @@ package dev.history.standalone;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Json;
+import dev.history.common.openapi.OpenApiContract;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,17 +12,34 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** A plain HTTP client for tests, talking to a real port. */
+/**
+ * A plain HTTP client for tests, talking to a real port. Every exchange is checked against the served OpenAPI
+ * document ({@link OpenApiContract}): request and answer. A test that sends invalid input on purpose uses
+ * {@link #answerOnly()}, which checks only that the answer is documented.
+ */
 public final class TestHttp {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final boolean answerOnly;
 
     public TestHttp(int port) {
-        this.base = "http://localhost:" + port;
+        this("http://localhost:" + port, false);
+    }
+
+    private TestHttp(String base, boolean answerOnly) {
+        this.base = base;
+        this.answerOnly = answerOnly;
+    }
+
+    /** The same client for requests that are invalid on purpose: only the answer is checked against the document. */
+    public TestHttp answerOnly() {
+        return new TestHttp(base, true);
     }
 
     public record Response(int status, String body, HttpHeaders headers) {
@@ -46,43 +64,48 @@ public final class TestHttp {
     }
 
     public Response get(String path, String... headers) {
-        return send(builder(path, headers).GET());
+        return send("GET", path, null, null, headers);
     }
 
     public Response postJson(String path, String json, String... headers) {
-        return send(builder(path, headers).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+        return send("POST", path, "application/json", json.getBytes(StandardCharsets.UTF_8), headers);
     }
 
     public Response postForm(String path, String form) {
-        return send(builder(path).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)));
+        return send("POST", path, "application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8));
     }
 
     public Response post(String path, String contentType, byte[] body) {
-        HttpRequest.Builder builder = builder(path);
-        if (contentType != null) builder.header("Content-Type", contentType);
-        return send(builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        return send("POST", path, contentType, body);
     }
 
     public Response deleteJson(String path, String json) {
-        return send(builder(path).header("Content-Type", "application/json")
-                .method("DELETE", HttpRequest.BodyPublishers.ofString(json)));
+        return send("DELETE", path, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 
     public Response method(String method, String path, String... headers) {
-        return send(builder(path, headers).method(method, HttpRequest.BodyPublishers.noBody()));
+        return send(method, path, null, null, headers);
     }
 
-    private HttpRequest.Builder builder(String path, String... headers) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-        for (int i = 0; i + 1 < headers.length; i += 2) builder.header(headers[i], headers[i + 1]);
-        return builder;
-    }
-
-    private static Response send(HttpRequest.Builder request) {
+    private Response send(String method, String path, String contentType, byte[] body, String... headers) {
+        URI uri = URI.create(base + path);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        Map<String, List<String>> sent = new LinkedHashMap<>();
+        if (contentType != null) {
+            builder.header("Content-Type", contentType);
+            sent.put("Content-Type", List.of(contentType));
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+            sent.computeIfAbsent(headers[i], k -> new ArrayList<>()).add(headers[i + 1]);
+        }
         try {
-            HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response = CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            OpenApiContract.Exchange exchange = OpenApiContract.Exchange.of(method, uri, sent,
+                    body == null ? null : new String(body, StandardCharsets.UTF_8), response, response.body());
+            if (answerOnly) OpenApiContract.get().checkAnswer(exchange);
+            else OpenApiContract.get().check(exchange);
             return new Response(response.statusCode(), response.body(), response.headers());
         } catch (IOException e) {
             throw new AssertionError("request failed: " + e, e);
