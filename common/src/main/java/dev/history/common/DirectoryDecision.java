@@ -1,7 +1,11 @@
 package dev.history.common;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -37,9 +41,20 @@ public record DirectoryDecision(
         List<String> refused) {
     public static final String ALIAS = "alias";
 
-    /** The decisions topic of Streams application {@code applicationId} (created by history-streams). */
+    /** The decisions topic of Streams application {@code applicationId}. */
     public static String topic(String applicationId) {
         return applicationId + "-directory-decisions";
+    }
+
+    /**
+     * The decisions topic as whoever starts first creates it (history-streams, or a gateway whose directory
+     * writes wait on it): the partition count of customer-profiles, since the profile side reads both in one
+     * task per partition; kept 7 days.
+     */
+    public static NewTopic definition(String topic, KafkaSettings kafka) {
+        return new NewTopic(topic, kafka.partitions(), kafka.replicationFactor())
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(7).toMillis()),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(kafka.minInsyncReplicas())));
     }
 
     public static final String SETTLED = "settled";

@@ -54,19 +54,19 @@ class ChildEventRulesTest {
     void aUsernameTheGatewayWouldRefuseIsRefusedWithItsAnswerAndNothingIsWritten() throws Exception {
         TopicTail requests = system.tail(system.config.topics().requests());
         String tooLong = "u".repeat(257);
-        HttpResponse<String> json = system.post("/fulfillment", "application/json",
+        HttpResponse<String> json = system.postInvalid("/fulfillment", "application/json",
                 Json.writeString(Map.of("task", "Replace card", "username", tooLong, "eventParent", "e1")));
-        HttpResponse<String> form = system.post("/fulfillment", "application/x-www-form-urlencoded",
+        HttpResponse<String> form = system.postInvalid("/fulfillment", "application/x-www-form-urlencoded",
                 "task=replace-card&username=%20" + tooLong + "%20");
         // A longer one than the former 1024-character field limit gets the same rule, not that limit.
-        HttpResponse<String> huge = system.post("/fulfillment", "application/json",
+        HttpResponse<String> huge = system.postInvalid("/fulfillment", "application/json",
                 Json.writeString(Map.of("task", "Replace card", "username", "u".repeat(2000))));
         for (HttpResponse<String> r : List.of(json, form, huge)) {
             assertThat(r.statusCode()).isEqualTo(400);
             // Byte for byte what POST /history answers for the same username (EventErrorsTest in ingest-gateway).
             assertThat(r.body()).isEqualTo("{\"error\":\"username is longer than 256 characters\",\"details\":{\"field\":\"username\"}}");
         }
-        HttpResponse<String> parent = system.post("/fulfillment", "application/json",
+        HttpResponse<String> parent = system.postInvalid("/fulfillment", "application/json",
                 Json.writeString(Map.of("task", "Replace card", "username", "ann", "eventParent", "p".repeat(129))));
         assertThat(parent.statusCode()).isEqualTo(400);
         assertThat(parent.body())

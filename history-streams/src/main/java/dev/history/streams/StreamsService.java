@@ -1,5 +1,6 @@
 package dev.history.streams;
 
+import dev.history.common.DirectoryDecision;
 import dev.history.common.HangingTransactions;
 import dev.history.common.KafkaHealth;
 import dev.history.common.http.Metrics;
@@ -58,10 +59,7 @@ public final class StreamsService implements AutoCloseable {
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         topics.add(new NewTopic(config.deadLetterTopic(), config.kafka().partitions(), config.kafka().replicationFactor())
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(30).toMillis()))));
-        // Same partition count as customer-profiles: the profile side reads both in one task per partition.
-        topics.add(new NewTopic(config.decisionsTopic(), config.kafka().partitions(), config.kafka().replicationFactor())
-                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(7).toMillis()),
-                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(config.kafka().minInsyncReplicas()))));
+        topics.add(DirectoryDecision.definition(config.decisionsTopic(), config.kafka()));
         config.kafka().ensureTopics(topics);
         StreamsService service = new StreamsService(config);
         service.streams.setUncaughtExceptionHandler(error -> {

@@ -52,6 +52,8 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
 
     /** The routes, writing with {@code producer} and listening to the directory's decisions from now on. */
     public static DirectoryWrites start(GatewayConfig config, Producer<String, byte[]> producer) {
+        // The gateway may start before history-streams has created the topic its answers wait on.
+        config.kafka().ensureTopics(List.of(DirectoryDecision.definition(config.decisionsTopic(), config.kafka())));
         DirectoryDecisions decisions = new DirectoryDecisions(config.kafka(), "ingest-gateway-directory-decisions",
                 config.decisionsTopic());
         decisions.start();
