@@ -88,6 +88,8 @@ class ReadYourWritesTest {
     @Test
     void directoryReadsWithTheWritesTokenSeeTheProfileOnBothInstances() {
         Map<String, String> env = new HashMap<>(TestSystems.env("rywdir"));
+        // The subject is what a token read sees, not how fast the directory decides (under load: past 2 s).
+        env.put("CONSISTENCY_WAIT_MS", "10000");
         env.put("TOPIC_PARTITIONS", "6");
         List<AutoCloseable> resources = new ArrayList<>();
         try {
