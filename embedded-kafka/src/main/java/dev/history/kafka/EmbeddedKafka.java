@@ -9,16 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.Feature;
-import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,63 +118,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("log.cleaner.threads", "1");
         props.put("num.network.threads", "2");
         props.put("num.io.threads", "4");
-        KafkaConfig config = new KafkaConfig(props, false);
-
-        format(logDir);
-        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-        try {
-            server.startup();
-        } catch (RuntimeException e) {
-            try {
-                server.shutdown();
-            } catch (RuntimeException ignored) {
-                // the start failure is what matters
-            }
-            throw e;
-        }
+        KafkaRaftServer server = KafkaNode.start(props, Uuid.randomUuid().toString());
         EmbeddedKafka kafka = new EmbeddedKafka(server, brokerPort);
-        kafka.awaitReady(Duration.ofSeconds(60));
+        KafkaNode.awaitBrokers(kafka.bootstrapServers(), 1, Duration.ofSeconds(60));
         LOG.info("embedded Kafka ready on {} (data in {})", kafka.bootstrapServers(), logDir);
         return kafka;
-    }
-
-    /** Formats the log directory once; an already formatted directory keeps its cluster id and data. */
-    private static void format(Path logDir) {
-        if (Files.exists(logDir.resolve("meta.properties"))) return;
-        try {
-            Files.createDirectories(logDir);
-            new Formatter()
-                    .setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .addDirectory(logDir.toString())
-                    .setMetadataLogDirectory(logDir.toString())
-                    .setControllerListenerName("CONTROLLER")
-                    .setReleaseVersion(MetadataVersion.latestProduction())
-                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-                    .setIgnoreFormatted(true)
-                    .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-                    .run();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot format Kafka storage in " + logDir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void awaitReady(Duration timeout) {
-        Properties props = new Properties();
-        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(props)) {
-            while (true) {
-                try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) return;
-                } catch (Exception e) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("embedded Kafka did not become ready in " + timeout, e);
-                    }
-                }
-                sleep(100);
-            }
-        }
     }
 
     private static boolean isBindFailure(Throwable e) {
@@ -200,15 +140,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -105,6 +105,56 @@ class ComposeFileTest {
         assertThat(targets).containsExactlyInAnyOrderElementsOf(appServices());
     }
 
+    /**
+     * The local cluster (bin/cluster, `bin/pipeline cluster`) reads its broker and service settings from
+     * deploy/local-cluster.env: each equals the compose file's, and every compose setting is there unless it
+     * must differ on loopback (then the script sets it itself).
+     */
+    @Test
+    void theLocalClusterRunsWithTheComposeFilesSettings() throws IOException {
+        Map<String, Map<String, String>> local = new HashMap<>();
+        for (String line : Files.readAllLines(ROOT.resolve("deploy/local-cluster.env"))) {
+            if (line.isBlank() || line.startsWith("#")) continue;
+            Matcher setting = Pattern.compile("(broker|app|streams|worker)\\.([A-Z0-9_]+)=(.*)").matcher(line);
+            assertThat(setting.matches()).as("role.VARIABLE=value: %s", line).isTrue();
+            local.computeIfAbsent(setting.group(1), r -> new LinkedHashMap<>()).put(setting.group(2), setting.group(3));
+        }
+        String script = Files.readString(ROOT.resolve("bin/cluster"));
+        // Broker settings: host names, ports, node ids, directories and heap differ on loopback.
+        assertThat(local.get("broker")).isEqualTo(without(env("kafka-1"),
+                "KAFKA_NODE_ID", "KAFKA_LISTENERS", "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_LOG_DIRS", "KAFKA_HEAP_OPTS"));
+        assertThat(script).contains("node.id=", "listeners=", "controller.quorum.voters=", "log.dirs=");
+        // Services: the cluster's address, ports, listen address, authentication (AUTH=none on loopback
+        // instead of the mounted key file), trusted proxy and heap differ; everything else is the same.
+        List<String> loopback = List.of("KAFKA_BOOTSTRAP_SERVERS", "HTTP_PORT", "HTTP_HOST", "API_KEYS_FILE",
+                "HTTP_TRUSTED_PROXIES", "JAVA_OPTS", "ADVERTISED_HOST", "STATE_DIR");
+        for (String variable : loopback) {
+            if (!variable.equals("API_KEYS_FILE")) assertThat(script).contains(variable + "=");
+        }
+        assertThat(script).contains("AUTH=none", "FULFILLMENT_STATE_DIR=");
+        assertThat(local.get("app")).isEqualTo(without(env("gateway-1"), loopback.toArray(String[]::new)));
+        Map<String, String> streams = new HashMap<>(local.get("app"));
+        streams.putAll(local.get("streams"));
+        assertThat(streams).isEqualTo(without(env("streams-1"), loopback.toArray(String[]::new)));
+        // The worker's task file: the same file the compose file mounts at FULFILLMENT_TASKS_FILE.
+        Map<String, String> worker = new HashMap<>(local.get("app"));
+        worker.putAll(local.get("worker"));
+        Map<String, String> composeWorker = without(env("worker-1"), loopback.toArray(String[]::new));
+        assertThat(services.get("worker-1").get("volumes").toString())
+                .contains("./" + worker.get("FULFILLMENT_TASKS_FILE") + ":" + composeWorker.get("FULFILLMENT_TASKS_FILE"));
+        worker.put("FULFILLMENT_TASKS_FILE", composeWorker.get("FULFILLMENT_TASKS_FILE"));
+        assertThat(worker).isEqualTo(composeWorker);
+        // The same processes as the compose file.
+        assertThat(script).contains("brokers=(" + String.join(" ", names("kafka-")) + ")",
+                "services=(" + String.join(" ", appServices()) + ")");
+    }
+
+    private static Map<String, String> without(Map<String, String> env, String... names) {
+        Map<String, String> rest = new HashMap<>(env);
+        for (String name : names) rest.remove(name);
+        return rest;
+    }
+
     private static void checkKafka(KafkaSettings kafka) {
         assertThat(kafka.bootstrapServers()).isEqualTo("kafka-1:9092,kafka-2:9092,kafka-3:9092");
         assertThat(kafka.replicationFactor()).isEqualTo((short) 3);
