@@ -9,7 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bounded concurrency for webhook calls: at most {@code maxInFlight} calls at once and at most
@@ -24,10 +27,12 @@ import java.util.function.Supplier;
  * {@code maxRequests} is set to the same global limit in {@link WebhookClient}, as a bound on its threads.
  */
 final class Dispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     private final int maxInFlight;
     private final int perHost;
     private final Map<String, Deque<Supplier<CompletableFuture<?>>>> queues = new LinkedHashMap<>();
     private final Map<String, Integer> inFlight = new HashMap<>();
+    private final AtomicInteger pumpRequests = new AtomicInteger();
     private int total;
     private boolean closed;
 
@@ -54,7 +59,25 @@ final class Dispatcher {
         queues.clear();
     }
 
+    /**
+     * Starts what the limits allow. A call may complete at once (work dropped because its partition moved),
+     * and its completion pumps again: without this guard every such completion nested one pump deeper,
+     * so a backlog of dropped work after a restart overflowed the stack — an error the completing future
+     * swallowed, leaving its slots taken for good. One pump runs at a time; a pump asked for meanwhile
+     * (from this thread or another) makes it run once more.
+     */
     private void pump() {
+        if (pumpRequests.getAndIncrement() != 0) return;
+        do {
+            try {
+                startWhatFits();
+            } catch (RuntimeException e) {
+                LOG.error("webhook dispatcher failed to start calls; will try again on the next completion", e);
+            }
+        } while (pumpRequests.decrementAndGet() != 0);
+    }
+
+    private void startWhatFits() {
         List<Map.Entry<String, Supplier<CompletableFuture<?>>>> start = new ArrayList<>();
         synchronized (this) {
             boolean progress = true;
