@@ -28,20 +28,9 @@ import dev.history.common.DirectoryDecision;
  * The decisions topic is also what the directory's HTTP writes wait for (200 or 409 from the decision).
  */
 public final class HistoryTopology {
-    /** Name (after the application id) of the alias-keyed repartition topic the aliases store consumes. */
-    public static final String ALIAS_CHANGES = AliasChange.REPARTITION_NAME;
 
     private HistoryTopology() {}
 
-    /** The directory decisions topic of application {@code applicationId} (created by the service, not by Streams). */
-    public static String decisionsTopic(String applicationId) {
-        return DirectoryDecision.topic(applicationId);
-    }
-
-    /** The alias repartition topic of application {@code applicationId}. */
-    public static String aliasChangesTopic(String applicationId) {
-        return AliasChange.topic(applicationId);
-    }
 
     public static Topology build(Topics topics) {
         return build(topics, TimelineListener.NONE);
@@ -49,7 +38,7 @@ public final class HistoryTopology {
 
     /** @param timelineListener told of every materialised timeline change (live streams) */
     public static Topology build(Topics topics, TimelineListener timelineListener) {
-        return build(topics, decisionsTopic("history-streams"), new ProcessedOffsets(), timelineListener);
+        return build(topics, DirectoryDecision.topic("history-streams"), new ProcessedOffsets(), timelineListener);
     }
 
     /**
@@ -94,7 +83,7 @@ public final class HistoryTopology {
         KStream<String, DirectoryOutput> profileSide = fromProfiles.merge(fromDecisions, Named.as("profile-side"));
         profileSide.filter((key, out) -> out.isChange(), Named.as("alias-changes-only"))
                 .mapValues(DirectoryOutput::change, Named.as("alias-change"))
-                .repartition(Repartitioned.with(Serdes.String(), AliasChange.SERDE).withName(ALIAS_CHANGES))
+                .repartition(Repartitioned.with(Serdes.String(), AliasChange.SERDE).withName(AliasChange.REPARTITION_NAME))
                 .process(() -> new AliasProcessor(progress), Named.as("alias-processor"), StoreNames.ALIASES)
                 .to(decisionsTopic, toDecisions.withName("alias-decisions-sink"));
         profileSide.filter((key, out) -> !out.isChange(), Named.as("settled-only"))

@@ -1,5 +1,7 @@
 package dev.history.streams;
 
+import dev.history.common.AliasChange;
+import dev.history.common.DirectoryDecision;
 import dev.history.common.Env;
 import dev.history.common.HangingTransactions;
 import dev.history.common.KafkaSettings;
@@ -61,12 +63,12 @@ public record StreamsServiceConfig(
 
     /** Where the directory's decisions go (and what directory writes wait for): {@code <application id>-directory-decisions}. */
     public String decisionsTopic() {
-        return HistoryTopology.decisionsTopic(applicationId);
+        return DirectoryDecision.topic(applicationId);
     }
 
     /** The alias-keyed repartition topic that feeds the aliases store. */
     public String aliasChangesTopic() {
-        return HistoryTopology.aliasChangesTopic(applicationId);
+        return AliasChange.topic(applicationId);
     }
 
     /**

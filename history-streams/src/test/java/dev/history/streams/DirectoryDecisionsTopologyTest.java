@@ -26,7 +26,7 @@ import dev.history.common.DirectoryDecision;
 /** The directory decision flow: claim → decision → strip refused aliases → refresh → settled. */
 class DirectoryDecisionsTopologyTest {
     private static final Topics TOPICS = new Topics("history-events", "customer-profiles");
-    private static final String DECISIONS = HistoryTopology.decisionsTopic("history-streams");
+    private static final String DECISIONS = DirectoryDecision.topic("history-streams");
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, CustomerProfile> profiles;
@@ -60,7 +60,7 @@ class DirectoryDecisionsTopologyTest {
         assertThat(first).filteredOn(d -> d.type().equals(DirectoryDecision.ALIAS)).hasSize(2)
                 .allSatisfy(d -> {
                     assertThat(d.accepted()).isTrue();
-                    assertThat(d.topic()).isEqualTo(HistoryTopology.aliasChangesTopic("history-streams"));
+                    assertThat(d.topic()).isEqualTo(AliasChange.topic("history-streams"));
                     assertThat(d.offset()).isNotNull();
                     assertThat(d.expected()).isEqualTo(2);
                 });

@@ -1,5 +1,6 @@
 package dev.history.ops;
 
+import dev.history.common.DirectoryDecision;
 import dev.history.common.Topics;
 import dev.history.streams.HistoryTopology;
 import java.util.List;
@@ -20,7 +21,7 @@ record StreamsApplication(String applicationId, List<String> inputTopics, Set<St
         List<String> inputs = List.of(topics.historyEvents(), topics.customerProfiles());
         // The decisions topic is the application's own (created by the service, not by Streams): a rebuild
         // neither deletes it nor rewinds it; replayed profiles are decided afresh.
-        String decisions = HistoryTopology.decisionsTopic(applicationId);
+        String decisions = DirectoryDecision.topic(applicationId);
         List<String> notInternal = List.of(topics.historyEvents(), topics.customerProfiles(), decisions);
         Set<String> internal = new TreeSet<>();
         TopologyDescription description = HistoryTopology.build(topics, decisions, new ProcessedOffsets(),
