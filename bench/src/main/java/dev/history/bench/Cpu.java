@@ -24,9 +24,13 @@ final class Cpu {
     }
 
     long systemCpuNanos() {
-        if (systemPid < 0) return 0;
+        return systemPid < 0 ? 0 : processCpuNanos(systemPid);
+    }
+
+    /** CPU time ({@code utime + stime}) of a process of this machine, 0 once it is gone. */
+    static long processCpuNanos(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + systemPid + "/stat"));
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             // fields after the command: state(3) ... utime(14) stime(15) -> index 11, 12 here
             long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
