@@ -15,9 +15,10 @@ import java.util.Map;
  *
  * <p>Every id is deterministic, so the timeline (which keeps one event per id) absorbs redelivery and
  * reordering: the parent's id derives from the task id, so a child written before its parent already points
- * at it, and the parent is written by both the start and the assignment notification (whichever arrives
- * first wins; the other is a duplicate); a child's id derives from its notification id. Each event carries the
- * time the platform reports, and the timeline orders by it, not by arrival.
+ * at it (the widgets nest it once the parent is there); a child's id derives from its notification id. The
+ * parent is written by the start notification only ({@code task:new}, {@code eAgentOfferContact}), so it
+ * carries the task's start time whatever arrives first. Each event carries the time the platform reports,
+ * and the timeline orders by it, not by arrival.
  */
 final class TaskTimeline {
     static final String ORIGIN = "webex-cc";
@@ -35,7 +36,7 @@ final class TaskTimeline {
         String source = source(n.channelType(), n.channel());
         String channel = voice(n.channelType()) ? "voice" : "digital";
         String time = Timestamps.format(n.time());
-        if (n.step() == TaskNotification.Step.STARTED || n.step() == TaskNotification.Step.ASSIGNED) {
+        if (n.step() == TaskNotification.Step.STARTED) {
             events.add(event(parentId(n.taskId()), "", "1", source, channel, time, parentNote(n)));
         }
         String note = switch (n.step()) {
