@@ -7,7 +7,6 @@ import dev.history.common.http.Responses;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +66,7 @@ final class CloudEventsRoutes implements Consumer<JavalinConfig> {
             } catch (ApiError e) {
                 written = CompletableFuture.failedFuture(e);
             }
-            results.add(written.handle((stored, error) -> error == null ? stored : itemError(apiError(error))));
+            results.add(written.handle((stored, error) -> error == null ? stored : Responses.item(apiError(error))));
         }
         ctx.future(() -> CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenRun(() -> {
             ConsistencyToken token = ConsistencyToken.empty();
@@ -89,13 +88,5 @@ final class CloudEventsRoutes implements Consumer<JavalinConfig> {
     static ApiError apiError(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause instanceof ApiError api ? api : ApiError.unavailable("event not stored (" + cause.getClass().getSimpleName() + "); retry", 1);
-    }
-
-    private static Map<String, Object> itemError(ApiError e) {
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("error", e.getMessage());
-        result.put("details", e.details());
-        result.put("status", e.status());
-        return result;
     }
 }
