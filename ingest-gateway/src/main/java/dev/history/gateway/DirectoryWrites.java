@@ -92,10 +92,22 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
     }
 
     /**
-     * Writes the profile (or its tombstone), waits for the directory's decision about it and answers from
-     * that decision; the answer carries the Consistency-Token of the write and of its alias decisions.
+     * What the directory decided about one write: its {@code token} (the write and its alias decisions; null
+     * when nothing was stored), the first alias {@code refused} because another customer holds it (null when
+     * every claim was accepted), or the {@code error} to answer (503: not stored, or no decision in time).
      */
-    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer, CustomerProfile profile) {
+    public record Stored(ConsistencyToken token, DirectoryDecision refused, ApiError error) {}
+
+    /**
+     * Writes {@code profile} and waits (bounded, asynchronously) for the directory's decision about it: the
+     * one path every profile write takes, the HTTP routes' and the adapters' (which create profiles for
+     * identities not yet known), so aliases stay consistent. The future always completes normally.
+     */
+    public CompletableFuture<Stored> store(CustomerProfile profile) {
+        return store(profile.username(), Json.write(profile));
+    }
+
+    private CompletableFuture<Stored> store(String username, byte[] value) {
         DirectoryDecisions.Pending pending = decisions.open(decisionWaitMs);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(profilesTopic, null, username, value);
         record.headers().add(DirectoryDecision.REQUEST_ID_HEADER, pending.requestId().getBytes(StandardCharsets.UTF_8));
@@ -104,8 +116,8 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
                     if (error != null) {
                         decisions.cancel(pending);
                         LOG.warn("profile not stored key={} topic={}: {}", username, profilesTopic, error.toString());
-                        Responses.error(ctx, ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1));
-                        return CompletableFuture.<Void>completedFuture(null);
+                        return CompletableFuture.completedFuture(new Stored(null, null,
+                                ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1)));
                     }
                     LOG.info("profile {} key={} topic={} partition={} offset={} request={}", value == null ? "deleted" : "stored",
                             username, profilesTopic, metadata.partition(), metadata.offset(), pending.requestId());
@@ -115,25 +127,41 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
                             LOG.warn("no directory decision in {} ms key={} topic={} partition={} offset={} request={}",
                                     decisionWaitMs, username, profilesTopic, metadata.partition(), metadata.offset(),
                                     pending.requestId());
-                            ctx.header(ConsistencyToken.HEADER, written.encode());
-                            Responses.error(ctx, unavailable(waitError));
-                            return (Void) null;
+                            return new Stored(written, null, unavailable(waitError));
                         }
-                        ctx.header(ConsistencyToken.HEADER, written.merge(outcome.token()).encode());
-                        if (outcome.refusedClaims().isEmpty()) {
-                            Responses.json(ctx, 200, answer);
-                        } else {
-                            DirectoryDecision refused = firstByKind(outcome.refusedClaims());
-                            String kind = refused.alias().substring(0, refused.alias().indexOf(':'));
-                            LOG.info("profile key={} offset={}: {} refused, held by {}; answered 409", username,
-                                    metadata.offset(), refused.alias(), refused.owner());
-                            Responses.error(ctx, new ApiError(409, kind + " " + kindValue(profile, kind)
-                                    + " already belongs to another customer", Map.of("field", kind)));
-                        }
-                        return (Void) null;
+                        ConsistencyToken token = written.merge(outcome.token());
+                        if (outcome.refusedClaims().isEmpty()) return new Stored(token, null, null);
+                        DirectoryDecision refused = firstByKind(outcome.refusedClaims());
+                        LOG.info("profile key={} offset={}: {} refused, held by {}", username, metadata.offset(),
+                                refused.alias(), refused.owner());
+                        return new Stored(token, refused, null);
                     });
                 })
-                .thenCompose(answered -> answered);
+                .thenCompose(stored -> stored);
+    }
+
+    /**
+     * Writes the profile (or its tombstone), waits for the directory's decision about it and answers from
+     * that decision; the answer carries the Consistency-Token of the write and of its alias decisions.
+     */
+    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer, CustomerProfile profile) {
+        return store(username, value).thenAccept(stored -> {
+            if (stored.token() != null) ctx.header(ConsistencyToken.HEADER, stored.token().encode());
+            if (stored.error() != null) {
+                Responses.error(ctx, stored.error());
+            } else if (stored.refused() == null) {
+                Responses.json(ctx, 200, answer);
+            } else {
+                String kind = refusedKind(stored.refused());
+                Responses.error(ctx, new ApiError(409, kind + " " + kindValue(profile, kind)
+                        + " already belongs to another customer", Map.of("field", kind)));
+            }
+        });
+    }
+
+    /** The alias kind ({@code ani}, {@code email}, {@code psid}) of a refused claim. */
+    public static String refusedKind(DirectoryDecision refused) {
+        return refused.alias().substring(0, refused.alias().indexOf(':'));
     }
 
     private static DirectoryDecision firstByKind(List<DirectoryDecision> refused) {

@@ -7,6 +7,7 @@ import dev.history.common.KafkaSettings;
 import dev.history.common.SourceRegistry;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.auth.AuthSettings;
+import dev.history.gateway.adapters.AdapterSettings;
 
 /**
  * Everything the ingest gateway reads from the environment.
@@ -20,10 +21,11 @@ import dev.history.common.http.auth.AuthSettings;
  * @param decisionWaitMs how long a directory write waits for its decision before answering 503
  *     ({@code CONSISTENCY_WAIT_MS}, default 2000)
  * @param auth how the HTTP edge is protected (docs/SECURITY.md)
+ * @param adapters the CloudEvents and Webex Contact Center adapters (docs/ADAPTERS.md)
  */
 public record GatewayConfig(
         HttpSettings http, KafkaSettings kafka, SourceRegistry sources, int maxEventBytes, int batchMaxItems,
-        String decisionsTopic, long decisionWaitMs, AuthSettings auth) {
+        String decisionsTopic, long decisionWaitMs, AuthSettings auth, AdapterSettings adapters) {
 
     public static GatewayConfig from(Env env) {
         return new GatewayConfig(
@@ -34,7 +36,8 @@ public record GatewayConfig(
                 env.getInt("BATCH_MAX_ITEMS", 1000),
                 DirectoryDecision.topic(env.get("APPLICATION_ID", "history-streams")),
                 env.getLong("CONSISTENCY_WAIT_MS", 2000),
-                AuthSettings.from(env));
+                AuthSettings.from(env),
+                AdapterSettings.from(env));
     }
 
     /** What a valid event is: the shared {@link EventRules} over this gateway's source registry. */

@@ -6,6 +6,7 @@ import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
 import dev.history.common.http.auth.Security;
+import dev.history.gateway.adapters.Adapters;
 import io.javalin.Javalin;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,11 @@ public final class GatewayMain {
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
         Security security = Security.create(config.auth(), config.kafka());
         DirectoryWrites directory = DirectoryWrites.start(config, producer);
+        HistoryWriter writer = new HistoryWriter(producer, config.kafka().topics().historyEvents());
         Javalin app = HttpApp.create(config.http(), security, metrics.http(),
-                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())),
+                new GatewayRoutes(config, writer),
                 directory,
+                Adapters.create(config, writer, directory, () -> null),
                 Readiness.route(Map.of("kafka", health::topicsReachable)));
         app.start(config.http().port());
         LOG.info("ingest-gateway ready on http://localhost:{}", app.port());

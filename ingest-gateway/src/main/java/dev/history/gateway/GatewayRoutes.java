@@ -10,7 +10,6 @@ import dev.history.common.http.Responses;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -86,18 +85,10 @@ public final class GatewayRoutes implements Consumer<JavalinConfig> {
                         token.accumulateAndGet(token(metadata), ConsistencyToken::merge);
                         return Map.<String, Object>of("id", command.event().id());
                     })
-                    .exceptionally(error -> itemError(KafkaFailures.toApiError(error)));
+                    .exceptionally(error -> Responses.item(KafkaFailures.toApiError(error)));
         } catch (ApiError e) {
-            return CompletableFuture.completedFuture(itemError(e));
+            return CompletableFuture.completedFuture(Responses.item(e));
         }
-    }
-
-    private static Map<String, Object> itemError(ApiError e) {
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("error", e.getMessage());
-        result.put("details", e.details());
-        result.put("status", e.status());
-        return result;
     }
 
     /** Clears a timeline by writing a reset command, so replaying the topic reproduces the clear. */

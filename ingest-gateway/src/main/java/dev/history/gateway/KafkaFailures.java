@@ -6,10 +6,10 @@ import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /** Maps a failed send to what the client should do: nothing was stored, so retry later (503). */
-final class KafkaFailures {
+public final class KafkaFailures {
     private KafkaFailures() {}
 
-    static ApiError toApiError(Throwable error) {
+    public static ApiError toApiError(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof RecordTooLargeException) {
             return new ApiError(413, "event too large for the history topic", Map.of());

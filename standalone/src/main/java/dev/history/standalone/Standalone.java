@@ -12,13 +12,16 @@ import dev.history.gateway.DirectoryWrites;
 import dev.history.gateway.GatewayConfig;
 import dev.history.gateway.GatewayRoutes;
 import dev.history.gateway.HistoryWriter;
+import dev.history.gateway.adapters.Adapters;
 import dev.history.kafka.EmbeddedKafka;
 import io.javalin.Javalin;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -70,13 +73,18 @@ public final class Standalone implements AutoCloseable {
             resources.add(0, security);
             DirectoryWrites directory = DirectoryWrites.start(gateway, producer);
             resources.add(0, directory);
+            HistoryWriter writer = new HistoryWriter(producer, gateway.kafka().topics().historyEvents());
+            // Identity lookups of the adapters go to this process's own read side (unless DIRECTORY_LOOKUP_URL says otherwise).
+            AtomicReference<URI> self = new AtomicReference<>();
             app = HttpApp.create(gateway.http(), security, metrics.http(),
-                    new GatewayRoutes(gateway, new HistoryWriter(producer, gateway.kafka().topics().historyEvents())),
+                    new GatewayRoutes(gateway, writer),
                     directory,
+                    Adapters.create(gateway, writer, directory, self::get),
                     streams.routes(),
                     new FulfillmentRoutes(fulfillment),
                     Readiness.route(checks));
             app.start(gateway.http().port());
+            self.set(URI.create("http://127.0.0.1:" + app.port()));
             resources.add(0, app::stop);
         } catch (RuntimeException e) {
             close();

@@ -65,7 +65,7 @@ class RouteTableSecurityTest {
                 .contains("POST /history", "GET /history", "DELETE /history", "POST /history/batch", "GET /getuserdata",
                         "POST /userdata", "PUT /userdata", "DELETE /userdata", "GET /fulfillment/tasks", "POST /fulfillment",
                         "GET /fulfillment/{id}", "GET /metrics", "GET /health/live", "GET /health/ready", "GET /openapi.json",
-                        "POST /auth/stream-ticket");
+                        "POST /auth/stream-ticket", "POST /events", "POST /adapters/webex-cc");
         assertThat(RouteScopes.undeclared(routes)).as("routes without a declared scope").isEmpty();
     }
 
@@ -75,6 +75,16 @@ class RouteTableSecurityTest {
         for (Endpoint route : routes) {
             RouteRule rule = RouteScopes.rule(route).orElseThrow();
             String name = route.method.name() + " " + route.path;
+            if (rule.signed()) {
+                // Authenticated by the caller's signature, verified by the route: no signature is a 401, and an
+                // API key or token (even an admin's) is no substitute for it.
+                assertThat(call(route).statusCode()).as(name + " unsigned").isEqualTo(401);
+                assertThat(call(route, "X-API-Key", keys.forScope(Scope.ADMIN)).statusCode()).as(name + " unsigned, admin key").isEqualTo(401);
+                assertThat(call(route, "Authorization", "Bearer " + idp.sign(TestIdp.claims("jwt-user", "openid admin").build()))
+                        .statusCode()).as(name + " unsigned, admin JWT").isEqualTo(401);
+                checked.add(name);
+                continue;
+            }
             if (rule.isOpen()) {
                 assertThat(call(route).statusCode()).as(name + " is open").isNotIn(401, 403);
                 continue;
@@ -105,7 +115,8 @@ class RouteTableSecurityTest {
                     .isIn(403); // scope claim is "scope" here: an array under another claim grants nothing
             checked.add(name);
         }
-        assertThat(checked).contains("GET /history", "POST /history", "GET /metrics", "POST /fulfillment");
+        assertThat(checked).contains("GET /history", "POST /history", "GET /metrics", "POST /fulfillment", "POST /events",
+                "POST /adapters/webex-cc");
     }
 
     @Test
@@ -132,6 +143,8 @@ class RouteTableSecurityTest {
         };
         if (method.equals("GET") && path.equals("/getuserdata")) path += "?ani=15550100";
         else if (method.equals("GET") && (path.equals("/history") || path.equals("/history/stream"))) path += "?username=" + USER;
-        return http.send(method, path, body, headers);
+        // A signed route's request lacks its signature on purpose: only the answer is checked against the document.
+        boolean signed = RouteScopes.rule(route).map(RouteRule::signed).orElse(false);
+        return (signed ? http.answerOnly() : http).send(method, path, body, headers);
     }
 }

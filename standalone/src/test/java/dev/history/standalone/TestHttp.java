@@ -75,8 +75,8 @@ public final class TestHttp {
         return send("POST", path, "application/x-www-form-urlencoded", form.getBytes(StandardCharsets.UTF_8));
     }
 
-    public Response post(String path, String contentType, byte[] body) {
-        return send("POST", path, contentType, body);
+    public Response post(String path, String contentType, byte[] body, String... headers) {
+        return send("POST", path, contentType, body, headers);
     }
 
     public Response deleteJson(String path, String json) {

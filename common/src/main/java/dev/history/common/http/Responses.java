@@ -25,6 +25,15 @@ public final class Responses {
         error(ctx, e.status(), e.getMessage(), e.details());
     }
 
+    /** A refused item of a batch answer: the error shape plus the status it would have had alone. */
+    public static Map<String, Object> item(ApiError e) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("error", e.getMessage());
+        result.put("details", e.details());
+        result.put("status", e.status());
+        return result;
+    }
+
     public static void error(Context ctx, int status, String message, Map<String, Object> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);

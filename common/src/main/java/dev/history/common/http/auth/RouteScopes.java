@@ -41,6 +41,9 @@ public final class RouteScopes {
         declare("GET", "/history", RouteRule.needs(Scope.HISTORY_READ).audited(READ));
         declare("GET", "/history/stream", RouteRule.needs(Scope.HISTORY_READ).withTicket().audited(READ));
         declare("POST", "/events", RouteRule.needs(Scope.HISTORY_WRITE));
+        // Webex Contact Center cannot present an API key: its webhooks are authenticated by their signature
+        // (HMAC of the body with the subscription secret), which the route itself verifies (docs/ADAPTERS.md).
+        declare("POST", "/adapters/webex-cc", RouteRule.signedByCaller());
 
         declare("GET", "/getuserdata", RouteRule.needs(Scope.HISTORY_READ).audited(READ));
         declare("POST", "/userdata", RouteRule.needs(Scope.DIRECTORY_WRITE).audited(CHANGE));
