@@ -38,12 +38,16 @@ import org.slf4j.LoggerFactory;
  * {@code abort}; this class does the same, every {@code interval}, with the Admin API:
  *
  * <ul>
- *   <li>a partition's open transaction whose producer last wrote there at least {@code hangingAfter} ago
- *       is <em>hanging</em> when its coordinator no longer lists that producer id, or lists it not
- *       ongoing, or ongoing without this partition;
- *   <li>one open longer than {@code maxTransaction} (the brokers' {@code transaction.max.timeout.ms})
+ *   <li>a partition's open transaction that this guard has seen open, at the same start offset, for at
+ *       least {@code hangingAfter} is <em>hanging</em> when its coordinator no longer lists that producer
+ *       id, or lists it not ongoing, or ongoing with another epoch or without this partition;
+ *   <li>one seen open longer than {@code maxTransaction} (the brokers' {@code transaction.max.timeout.ms})
  *       is hanging whatever its coordinator says: the coordinator would have aborted it by then.
  * </ul>
+ * How long a transaction has been open is the guard's own observation (first seen at this start offset),
+ * never the records' timestamps: Kafka Streams writes changelog and repartition records with the
+ * timestamps of its input, hours or days old during a rebuild or a backlog, and a guard that read them
+ * as the transaction's age aborted live transactions (seen under load in {@code bench/restore}).
  * A hanging transaction is aborted on that partition only (an abort marker), logged with its topic,
  * partition, producer and start offset, and counted. Records of a transaction its coordinator had
  * committed are discarded by the abort: the price of unblocking the partition, said in the log line.
@@ -70,6 +74,11 @@ public final class HangingTransactions implements AutoCloseable {
     private final long hangingAfterMs;
     private final long maxTransactionMs;
     private final AtomicLong aborted = new AtomicLong();
+    /** Open transactions seen on the last pass → when this guard first saw each (its own clock). */
+    private Map<OpenTransaction, Long> firstSeen = new HashMap<>();
+
+    /** One producer's open transaction on one partition, identified by where it starts. */
+    private record OpenTransaction(TopicPartition partition, long producerId, int epoch, long startOffset) {}
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "hanging-transactions");
         t.setDaemon(true);
@@ -106,25 +115,25 @@ public final class HangingTransactions implements AutoCloseable {
     }
 
     /**
-     * Whether the open transaction of {@code producer} on {@code partition} is hanging, given what its
-     * coordinator says ({@code coordinator}: the description of the transactional id that holds the
-     * producer id now, or null when none does).
+     * Whether the open transaction of {@code producer} on {@code partition}, seen open for {@code openForMs}
+     * by this guard, is hanging, given what its coordinator says ({@code coordinator}: the description of
+     * the transactional id that holds the producer id now, or null when none does).
      */
     static boolean isHanging(TopicPartition partition, ProducerState producer, TransactionDescription coordinator,
-            long nowMs, long hangingAfterMs, long maxTransactionMs) {
+            long openForMs, long hangingAfterMs, long maxTransactionMs) {
         if (producer.currentTransactionStartOffset().isEmpty()) return false;
-        long openMs = nowMs - producer.lastTimestamp();
-        if (openMs < hangingAfterMs) return false;
-        if (openMs >= maxTransactionMs) return true;
+        if (openForMs < hangingAfterMs) return false;
+        if (openForMs >= maxTransactionMs) return true;
         if (coordinator == null || coordinator.producerId() != producer.producerId()) return true;
         boolean inProgress = coordinator.state() == TransactionState.ONGOING
                 || coordinator.state() == TransactionState.PREPARE_COMMIT
                 || coordinator.state() == TransactionState.PREPARE_ABORT;
-        return !inProgress || !coordinator.topicPartitions().contains(partition);
+        return !inProgress || coordinator.producerEpoch() != producer.producerEpoch()
+                || !coordinator.topicPartitions().contains(partition);
     }
 
     /** One pass over every partition of the topics; returns how many transactions it aborted. */
-    public int check() throws Exception {
+    public synchronized int check() throws Exception {
         long timeout = 10;
         List<TopicPartition> partitions = new ArrayList<>();
         List<String> watched = admin.listTopics().names().get(timeout, TimeUnit.SECONDS).stream().filter(topics).toList();
@@ -134,14 +143,21 @@ public final class HangingTransactions implements AutoCloseable {
         }
         Map<TopicPartition, PartitionProducerState> states = admin.describeProducers(partitions).all().get(timeout, TimeUnit.SECONDS);
         long now = System.currentTimeMillis();
+        Map<OpenTransaction, Long> seen = new HashMap<>();
         Map<TopicPartition, List<ProducerState>> open = new HashMap<>();
         Set<Long> producerIds = new HashSet<>();
         states.forEach((tp, state) -> state.activeProducers().stream()
-                .filter(p -> p.currentTransactionStartOffset().isPresent() && now - p.lastTimestamp() >= hangingAfterMs)
+                .filter(p -> p.currentTransactionStartOffset().isPresent())
                 .forEach(p -> {
-                    open.computeIfAbsent(tp, k -> new ArrayList<>()).add(p);
-                    producerIds.add(p.producerId());
+                    OpenTransaction key = openTransaction(tp, p);
+                    long since = firstSeen.getOrDefault(key, now);
+                    seen.put(key, since);
+                    if (now - since >= hangingAfterMs) {
+                        open.computeIfAbsent(tp, k -> new ArrayList<>()).add(p);
+                        producerIds.add(p.producerId());
+                    }
                 }));
+        firstSeen = seen; // transactions that ended since the last pass are forgotten
         if (open.isEmpty()) return 0;
         Map<Long, TransactionDescription> coordinators = coordinators(producerIds, timeout);
         int count = 0;
@@ -149,12 +165,13 @@ public final class HangingTransactions implements AutoCloseable {
             TopicPartition tp = entry.getKey();
             for (ProducerState p : entry.getValue()) {
                 TransactionDescription coordinator = coordinators.get(p.producerId());
-                if (!isHanging(tp, p, coordinator, now, hangingAfterMs, maxTransactionMs)) continue;
+                long openFor = now - seen.get(openTransaction(tp, p));
+                if (!isHanging(tp, p, coordinator, openFor, hangingAfterMs, maxTransactionMs)) continue;
                 LOG.warn("aborting a hanging transaction topic={} partition={} producerId={} epoch={} startOffset={} "
-                                + "lastWrite={} ms ago; coordinator says {} (records of this transaction on this partition "
+                                + "seenOpenFor={} ms; coordinator says {} (records of this transaction on this partition "
                                 + "are discarded; the partition's later records become readable)",
                         tp.topic(), tp.partition(), p.producerId(), p.producerEpoch(), p.currentTransactionStartOffset().getAsLong(),
-                        now - p.lastTimestamp(), coordinator == null ? "nothing" : coordinator.state());
+                        openFor, coordinator == null ? "nothing" : coordinator.state() + " epoch " + coordinator.producerEpoch());
                 admin.abortTransaction(new AbortTransactionSpec(tp, p.producerId(), (short) p.producerEpoch(),
                         p.coordinatorEpoch().orElse(-1))).all().get(timeout, TimeUnit.SECONDS);
                 aborted.incrementAndGet();
@@ -162,6 +179,10 @@ public final class HangingTransactions implements AutoCloseable {
             }
         }
         return count;
+    }
+
+    private static OpenTransaction openTransaction(TopicPartition tp, ProducerState p) {
+        return new OpenTransaction(tp, p.producerId(), p.producerEpoch(), p.currentTransactionStartOffset().getAsLong());
     }
 
     /** Producer id → the description of the transactional id holding it now (absent when none does). */

@@ -18,16 +18,23 @@ class HangingTransactionsRuleTest {
     private static final long AFTER = 30_000;
     private static final long MAX = 900_000;
 
-    private static ProducerState open(long producerId, long lastWriteAgoMs) {
-        return new ProducerState(producerId, 512, 0, NOW - lastWriteAgoMs, OptionalInt.of(6), OptionalLong.of(2266));
+    /** An open transaction; the guard has seen it open for {@code openForMs}, its records carry two-day-old timestamps. */
+    private record Seen(ProducerState producer, long openForMs) {}
+
+    private static Seen open(long producerId, long openForMs) {
+        return new Seen(new ProducerState(producerId, 512, 0, NOW - 172_800_000L, OptionalInt.of(6), OptionalLong.of(2266)), openForMs);
     }
 
     private static TransactionDescription coordinator(long producerId, TransactionState state, Set<TopicPartition> partitions) {
-        return new TransactionDescription(1, state, producerId, 513, 10_000, OptionalLong.of(NOW - 60_000), partitions);
+        return coordinator(producerId, 512, state, partitions);
     }
 
-    private static boolean hanging(ProducerState p, TransactionDescription c) {
-        return HangingTransactions.isHanging(TP, p, c, NOW, AFTER, MAX);
+    private static TransactionDescription coordinator(long producerId, int epoch, TransactionState state, Set<TopicPartition> partitions) {
+        return new TransactionDescription(1, state, producerId, epoch, 10_000, OptionalLong.of(NOW - 60_000), partitions);
+    }
+
+    private static boolean hanging(Seen s, TransactionDescription c) {
+        return HangingTransactions.isHanging(TP, s.producer(), c, s.openForMs(), AFTER, MAX);
     }
 
     @Test
@@ -37,6 +44,8 @@ class HangingTransactionsRuleTest {
         assertThat(hanging(open(4, 60_000), null)).as("no transactional id holds the producer any more").isTrue();
         assertThat(hanging(open(4, 60_000), coordinator(4, TransactionState.ONGOING, Set.of(new TopicPartition("other", 0)))))
                 .as("ongoing without this partition").isTrue();
+        assertThat(hanging(open(4, 60_000), coordinator(4, 513, TransactionState.ONGOING, Set.of(TP))))
+                .as("the coordinator runs a later transaction of the producer (epoch bumped): this one's marker never came").isTrue();
     }
 
     @Test
@@ -48,8 +57,8 @@ class HangingTransactionsRuleTest {
 
     @Test
     void youngOrClosedTransactionsAreNeverHanging() {
-        assertThat(hanging(open(4, AFTER - 1), null)).isFalse();
+        assertThat(hanging(open(4, AFTER - 1), null)).as("seen open briefly, however old its records' timestamps").isFalse();
         ProducerState idle = new ProducerState(4, 512, 0, NOW - MAX, OptionalInt.empty(), OptionalLong.empty());
-        assertThat(hanging(idle, null)).isFalse();
+        assertThat(hanging(new Seen(idle, MAX), null)).isFalse();
     }
 }

@@ -68,6 +68,34 @@ class HangingTransactionsTest {
         crashed.close(Duration.ZERO);
     }
 
+    /**
+     * Kafka Streams writes its changelog and repartition records with the timestamp of the input record,
+     * so during a rebuild or a backlog a live transaction's records are hours or days "old". Seen under
+     * load in bench/restore: the guard took the record timestamps for the transaction's age and aborted
+     * transactions their coordinator was running (the broker refused some, "invalid producer epoch"; the
+     * producers then failed with out-of-order sequence errors). Age must be the guard's own observation.
+     */
+    @Test
+    void aLiveTransactionWithOldRecordTimestampsIsLeftAlone() throws Exception {
+        String topic = "hanging-old-" + UUID.randomUUID();
+        KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
+        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        long twoDaysAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
+        try (KafkaProducer<String, String> live = transactional("live-" + UUID.randomUUID())) {
+            live.initTransactions();
+            live.beginTransaction();
+            live.send(new ProducerRecord<>(topic, 0, twoDaysAgo, "c1", "replayed event")).get();
+            live.flush();
+            try (HangingTransactions guard = new HangingTransactions(kafka, "test-hanging", topic::equals,
+                    Duration.ofSeconds(30), Duration.ofMinutes(15))) {
+                assertThat(guard.check()).as("a transaction its coordinator runs, records two days old").isZero();
+            }
+            live.commitTransaction();
+        }
+        assertThat(readCommitted(tp, Duration.ofSeconds(10))).containsExactly("replayed event");
+    }
+
     private static KafkaProducer<String, String> transactional(String id) {
         Properties props = plainProps();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
