@@ -98,7 +98,8 @@ public record KafkaSettings(
 
     /** Creates the given topics when missing; existing topics are left as they are. */
     public void ensureTopics(List<NewTopic> wanted) {
-        try (Admin admin = Admin.create(common("topic-setup"))) {
+        Admin admin = Admin.create(common("topic-setup"));
+        try {
             Set<String> existing = admin.listTopics().names().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) return;
@@ -114,7 +115,10 @@ public record KafkaSettings(
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create topics on " + bootstrapServers + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create topics on " + bootstrapServers + ": " + e, e);
+        } finally {
+            // Bounded: a plain close() waits for pending calls up to default.api.timeout.ms (60 s) when Kafka does not answer.
+            admin.close(requestTimeout);
         }
     }
 

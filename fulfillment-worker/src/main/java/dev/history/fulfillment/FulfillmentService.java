@@ -72,6 +72,56 @@ public final class FulfillmentService implements AutoCloseable {
     public synchronized void start() {
         if (started) return;
         LOG.info("starting fulfillment: {}", config);
+        try {
+            startParts();
+        } catch (RuntimeException e) {
+            // Nothing half-started stays behind: a retry (startRetrying) starts from scratch.
+            stopParts();
+            throw e;
+        }
+        started = true;
+    }
+
+    /**
+     * Starts in the background and keeps trying until Kafka answers: on a cold cluster the first
+     * {@code initTransactions} or topic check can time out, and a worker that exits then would need a
+     * restart by hand. Until {@link #start()} succeeds, {@link #isReady()} is false (readiness 503) and the
+     * routes answer 503 + Retry-After.
+     */
+    public void startRetrying(Duration pause) {
+        Thread starter = new Thread(() -> {
+            int failures = 0;
+            while (!closing) {
+                try {
+                    start();
+                    if (failures > 0) LOG.info("fulfillment started after {} failed attempt(s)", failures);
+                    return;
+                } catch (RuntimeException e) {
+                    failures++;
+                    startFailures = failures;
+                    LOG.warn("fulfillment cannot start yet (attempt {}: {}); not ready, retrying in {} ms", failures,
+                            e.toString(), pause.toMillis());
+                }
+                try {
+                    Thread.sleep(pause.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "fulfillment-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    private volatile boolean closing;
+    private volatile int startFailures;
+
+    /** Failed start attempts of {@link #startRetrying} so far. */
+    int startFailures() {
+        return startFailures;
+    }
+
+    private void startParts() {
         KafkaSettings kafka = config.kafka();
         List<NewTopic> topics = new ArrayList<>(config.topics().definitions(kafka.partitions(),
                 kafka.replicationFactor(), kafka.minInsyncReplicas()));
@@ -84,7 +134,12 @@ public final class FulfillmentService implements AutoCloseable {
         TransactionalWriter acceptWriter = new TransactionalWriter(kafka, "fulfillment-accept",
                 "fulfillment-" + instance + "-accept", config.transactionTimeout());
         // Learn every partition now, so the first accepted request does not wait for metadata.
-        acceptWriter.warmUp(topics.stream().map(NewTopic::name).toList());
+        try {
+            acceptWriter.warmUp(topics.stream().map(NewTopic::name).toList());
+        } catch (RuntimeException e) {
+            acceptWriter.abandon();
+            throw e;
+        }
         acceptor = new Acceptor(acceptWriter);
         acceptor.start();
         view = new StatusStore(kafka, config.topics().status(), config.stateDir().resolve("status"));
@@ -101,11 +156,25 @@ public final class FulfillmentService implements AutoCloseable {
             worker = new DeliveryWorker(config, instance, view, records, workerWriter, webhooks, clock, metrics);
             worker.start();
         }
-        started = true;
+    }
+
+    /** Stops what a failed start had started (each part may be missing). */
+    private void stopParts() {
+        if (worker != null) worker.abort();
+        if (acceptor != null) acceptor.abort();
+        if (webhooks != null) webhooks.close();
+        if (hanging != null) hanging.close();
+        if (view != null) view.close();
+        worker = null;
+        acceptor = null;
+        webhooks = null;
+        hanging = null;
+        view = null;
     }
 
     public boolean isReady() {
-        return started && view.loaded() && (worker == null || worker.running());
+        StatusStore loaded = view;
+        return started && loaded != null && loaded.loaded() && (worker == null || worker.running());
     }
 
     public FulfillmentConfig config() {
@@ -188,7 +257,7 @@ public final class FulfillmentService implements AutoCloseable {
     }
 
     private void requireLoaded() {
-        if (!started || !view.loaded()) {
+        if (!started || view == null || !view.loaded()) {
             throw dev.history.common.http.ApiError.unavailable("fulfillment status is still loading", 1);
         }
     }
@@ -196,6 +265,7 @@ public final class FulfillmentService implements AutoCloseable {
     /** Graceful stop: in-flight calls get a moment to finish, durable outcomes are committed. */
     @Override
     public synchronized void close() {
+        closing = true;
         if (!started) return;
         started = false;
         if (worker != null) worker.close();

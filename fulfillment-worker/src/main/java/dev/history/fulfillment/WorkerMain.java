@@ -7,6 +7,7 @@ import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
 import dev.history.common.http.auth.Security;
 import io.javalin.Javalin;
+import java.time.Duration;
 import java.util.Map;
 
 /** {@code bin/pipeline worker}: the fulfillment worker and its routes alone. Only wiring. */
@@ -19,11 +20,12 @@ public final class WorkerMain {
         HttpSettings http = HttpSettings.from(env);
         Metrics metrics = new Metrics("fulfillment-worker");
         FulfillmentService service = new FulfillmentService(config, metrics.registry());
-        service.start();
         Security security = Security.create(config.auth(), config.kafka());
         Javalin app = HttpApp.create(http, security, metrics.http(), new FulfillmentRoutes(service),
                 Readiness.route(Map.of("fulfillment", service::isReady)));
         app.start(http.port());
+        // Kafka may not answer yet (a cold cluster can time out the first initTransactions): keep trying, not ready meanwhile.
+        service.startRetrying(Duration.ofSeconds(2));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();
             service.close();

@@ -27,6 +27,11 @@ public final class GatewayMain {
         config.kafka().ensureTopics(config.kafka().topics().definitions(
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("ingest-gateway"));
+        // Learn the partitions of both topics it writes before answering: otherwise the first write of each
+        // (seen: the first POST /userdata on a fresh cluster) waits for the topic's metadata on top of its own work.
+        for (String topic : List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles())) {
+            producer.partitionsFor(topic);
+        }
         Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
         Security security = Security.create(config.auth(), config.kafka());

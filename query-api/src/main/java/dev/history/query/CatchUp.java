@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -126,6 +127,73 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
         if (state == null || !state.caughtUp || !upstream) {
             throw ApiError.unavailable("history state for this customer is catching up with its input; retry", 1);
         }
+    }
+
+    /**
+     * 503 unless this instance's standby copy of {@code store}'s partition holds everything acknowledged before
+     * now (the owner is unreachable or unknown, so this copy would answer instead): the group has committed the
+     * whole input partition (committed offset at the input's high watermark: no acknowledged record waits
+     * unprocessed or uncommitted in the owner), no transaction is open on the changelog, and the standby has
+     * applied the changelog up to its end (after its position there are only transaction markers or aborted
+     * records). A standby is otherwise "the owner's last committed state", which can miss events acknowledged
+     * seconds before the owner died (issue 10: answered 200 without them for about 36 s).
+     */
+    void requireStandbyComplete(String store, int partition) {
+        TopicPartition input = inputOf(store, partition);
+        TopicPartition changelog = new TopicPartition(applicationId + "-" + store + "-changelog", partition);
+        long timeout = kafka.requestTimeout().toMillis();
+        try {
+            long inputEnd = end(input, IsolationLevel.READ_UNCOMMITTED, timeout);
+            OffsetAndMetadata committedInput = admin.listConsumerGroupOffsets(applicationId)
+                    .partitionsToOffsetAndMetadata().get(timeout, TimeUnit.MILLISECONDS).get(input);
+            if (committedInput == null || committedInput.offset() < inputEnd) {
+                throw standbyIncomplete("the owner had not committed every record of " + input + " when it became unreachable");
+            }
+            long changelogEnd = end(changelog, IsolationLevel.READ_UNCOMMITTED, timeout);
+            long stable = end(changelog, IsolationLevel.READ_COMMITTED, timeout);
+            if (stable < changelogEnd) throw standbyIncomplete("a transaction of the owner is still open on " + changelog);
+            Map<Integer, org.apache.kafka.streams.LagInfo> lags = streams.allLocalStorePartitionLags().get(store);
+            org.apache.kafka.streams.LagInfo lag = lags == null ? null : lags.get(partition);
+            if (lag == null) throw standbyIncomplete("no standby copy of " + changelog + " here");
+            long position = lag.currentOffsetPosition();
+            if (position < stable && !standbyHasOnlyMarkersAfter(changelog, position, stable)) {
+                throw standbyIncomplete("the standby copy is still applying " + changelog + " (at " + position + " of " + stable + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw standbyIncomplete("interrupted");
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | org.apache.kafka.common.KafkaException e) {
+            throw standbyIncomplete("cannot check the standby copy against Kafka: " + e);
+        }
+    }
+
+    private static ApiError standbyIncomplete(String why) {
+        LOG.debug("no standby answer: {}", why);
+        return ApiError.unavailable("the instance owning this customer is unreachable and this instance's copy may miss "
+                + "recent events; retry", 1);
+    }
+
+    private long end(TopicPartition tp, IsolationLevel isolation, long timeoutMs)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation)).all()
+                .get(timeoutMs, TimeUnit.MILLISECONDS).get(tp).offset();
+    }
+
+    private KafkaConsumer<byte[], byte[]> standbyProbe;
+
+    /** {@link #onlyControlRecords} for the read path (its own consumer: the ticker's is not shared). */
+    private synchronized boolean standbyHasOnlyMarkersAfter(TopicPartition tp, long from, long to) {
+        if (standbyProbe == null) standbyProbe = readCommittedConsumer("-standby-probe");
+        return onlyControlRecords(standbyProbe, tp, from, to);
+    }
+
+    private KafkaConsumer<byte[], byte[]> readCommittedConsumer(String suffix) {
+        Map<String, Object> props = new HashMap<>();
+        kafka.common(applicationId + suffix).forEach((k, v) -> props.put(k.toString(), v));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /**
@@ -263,14 +331,11 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
 
     /** Whether {@code [from, to)} holds no committed data record (only transaction markers or aborted records). */
     private boolean onlyControlRecords(TopicPartition tp, long from, long to) {
-        if (probe == null) {
-            Map<String, Object> props = new HashMap<>();
-            kafka.common(applicationId + "-catch-up-probe").forEach((k, v) -> props.put(k.toString(), v));
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            probe = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        }
+        if (probe == null) probe = readCommittedConsumer("-catch-up-probe");
+        return onlyControlRecords(probe, tp, from, to);
+    }
+
+    private static boolean onlyControlRecords(KafkaConsumer<byte[], byte[]> probe, TopicPartition tp, long from, long to) {
         probe.assign(List.of(tp));
         probe.seek(tp, from);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -291,6 +356,9 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (probe != null) probe.close(Duration.ofSeconds(2));
+        synchronized (this) {
+            if (standbyProbe != null) standbyProbe.close(Duration.ofSeconds(2));
+        }
         admin.close(Duration.ofSeconds(5));
     }
 }

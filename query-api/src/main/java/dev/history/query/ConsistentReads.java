@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * token's position for that partition ({@link PositionWaits}; bounded, async, 503 on timeout). Token
  * entries for other topics or partitions do not concern this read and are ignored.
  *
- * <p>Standby answers (owner unreachable or unknown) carry {@code X-History-Standby: true}; they reflect
- * what the owner had committed, not a proven position, so a read with a token never gets one.
+ * <p>Standby answers (owner unreachable or unknown) carry {@code X-History-Standby: true}. A standby holds
+ * what the owner had committed, so it answers only when that is everything acknowledged so far
+ * ({@link CatchUp#requireStandbyComplete}), else 503; a read with a token never gets one.
  */
 final class ConsistentReads {
     private static final Logger LOG = LoggerFactory.getLogger(ConsistentReads.class);
@@ -54,12 +55,16 @@ final class ConsistentReads {
         boolean standbyAllowed = placement.standbyHere() && token == null;
         if (placement.ownerUnknown()) {
             if (!standbyAllowed) throw ApiError.unavailable("the instance owning this customer is not known right now", 1);
+            catchUp.requireStandbyComplete(store, placement.partition());
             ctx.header(Forwarder.STANDBY_HEADER, "true");
             answer.answer(placement.partition(), true);
             return;
         }
         if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote(), standbyAllowed ? () -> answer.answer(placement.partition(), true) : null);
+            forwarder.forward(ctx, placement.remote(), standbyAllowed ? () -> {
+                catchUp.requireStandbyComplete(store, placement.partition());
+                answer.answer(placement.partition(), true);
+            } : null);
             return;
         }
         int partition = placement.partition();
