@@ -125,9 +125,10 @@ class ComposeFileTest {
                 "KAFKA_NODE_ID", "KAFKA_LISTENERS", "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_LOG_DIRS", "KAFKA_HEAP_OPTS"));
         assertThat(script).contains("node.id=", "listeners=", "controller.quorum.voters=", "log.dirs=");
         // Services: the cluster's address, ports, listen address, authentication (AUTH=none on loopback
-        // instead of the mounted key file), trusted proxy and heap differ; everything else is the same.
+        // instead of the mounted key file), trusted proxy, heap and the proxy's address for identity
+        // lookups differ; everything else is the same.
         List<String> loopback = List.of("KAFKA_BOOTSTRAP_SERVERS", "HTTP_PORT", "HTTP_HOST", "API_KEYS_FILE",
-                "HTTP_TRUSTED_PROXIES", "JAVA_OPTS", "ADVERTISED_HOST", "STATE_DIR");
+                "HTTP_TRUSTED_PROXIES", "JAVA_OPTS", "ADVERTISED_HOST", "STATE_DIR", "DIRECTORY_LOOKUP_URL");
         for (String variable : loopback) {
             if (!variable.equals("API_KEYS_FILE")) assertThat(script).contains(variable + "=");
         }
