@@ -30,7 +30,7 @@ import dev.history.streams.StreamsMain;
 
 /**
  * Scale-out and failover on one broker, with instances killed the hard way (SIGKILL of a child JVM):
- * nothing acknowledged is lost or duplicated, reads keep answering from standby replicas, and every
+ * nothing acknowledged is lost or duplicated, a read is complete (a standby answers only when provably complete) or a 503, and every
  * fulfillment request completes with duplicates only within what at-least-once allows.
  */
 class FailoverTest {
@@ -38,7 +38,7 @@ class FailoverTest {
     private static final int EVENTS_EACH = 6;
 
     @Test
-    void killingAHistoryStreamsInstanceMidLoadLosesNothingAndReadsKeepAnswering() throws Exception {
+    void killingAHistoryStreamsInstanceMidLoadLosesNothingAndReadsAreCompleteOr503() throws Exception {
         Map<String, String> env = failoverEnv("failover-streams");
         List<AutoCloseable> resources = new ArrayList<>();
         try {
@@ -88,15 +88,20 @@ class FailoverTest {
             AtomicBoolean failingOver = new AtomicBoolean(true);
             AtomicInteger answered = new AtomicInteger();
             AtomicInteger fromStandby = new AtomicInteger();
+            AtomicInteger incompleteStandby = new AtomicInteger();
             AtomicInteger unavailable = new AtomicInteger();
             AtomicInteger wrong = new AtomicInteger();
             Thread reader = new Thread(() -> {
                 while (failingOver.get()) {
                     String customer = ownedByVictim.get(ThreadLocalRandom.current().nextInt(ownedByVictim.size()));
+                    Set<String> acknowledgedBefore = Set.copyOf(acknowledged.getOrDefault(customer, Set.of()));
                     TestHttp.Response response = survivor.http().get("/history?username=" + customer);
                     if (response.status() == 200 && response.json().isArray()) {
                         answered.incrementAndGet();
-                        if ("true".equals(response.header("X-History-Standby"))) fromStandby.incrementAndGet();
+                        if ("true".equals(response.header("X-History-Standby"))) {
+                            fromStandby.incrementAndGet();
+                            if (!new HashSet<>(response.eventIds()).containsAll(acknowledgedBefore)) incompleteStandby.incrementAndGet();
+                        }
                     } else if (response.status() == 503 && response.header("Retry-After") != null) {
                         unavailable.incrementAndGet();
                     } else {
@@ -114,8 +119,11 @@ class FailoverTest {
                     answered.get(), fromStandby.get(), unavailable.get());
             assertThat(acks.get()).isEqualTo(CUSTOMERS * EVENTS_EACH);
             assertThat(wrong.get()).as("reads that were neither an array nor 503").isZero();
-            assertThat(fromStandby.get()).as("reads answered from the standby while the owner was dead "
-                    + "(answered %d, 503 %d)", answered.get(), unavailable.get()).isPositive();
+            // A standby answers only when it provably holds everything acknowledged (issue 10: a standby answered
+            // 200 without events acknowledged just before the owner died); under this continuing load it
+            // usually cannot prove it, and the read is a 503 until the survivor has taken the tasks over.
+            assertThat(incompleteStandby.get()).as("standby answers missing events acknowledged before the read "
+                    + "(%d standby answers)", fromStandby.get()).isZero();
             for (Map.Entry<String, Set<String>> customer : acknowledged.entrySet()) {
                 List<String> ids = survivor.http().get("/history?username=" + customer.getKey()).eventIds();
                 assertThat(ids).as(customer.getKey()).doesNotHaveDuplicates();
