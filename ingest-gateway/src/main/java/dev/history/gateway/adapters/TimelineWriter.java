@@ -49,16 +49,19 @@ final class TimelineWriter {
         command("-", fields, "check");
     }
 
-    /** Writes the commands in order; fails with the {@link ApiError} to answer (503, 413) when one is not stored. */
+    /**
+     * Writes the commands in order, all at once (AsyncSends' one sender thread keeps their order, and they share
+     * the customer's partition): one broker round trip, not one per command. Fails with the {@link ApiError} to
+     * answer (503, 413) when one is not stored; the caller's retry is deduplicated by the events' ids.
+     */
     CompletableFuture<ConsistencyToken> write(List<HistoryCommand> commands) {
-        CompletableFuture<ConsistencyToken> done = CompletableFuture.completedFuture(ConsistencyToken.empty());
-        for (HistoryCommand command : commands) {
-            done = done.thenCompose(token -> writer.send(command)
-                    .handle((metadata, error) -> {
-                        if (error != null) throw KafkaFailures.toApiError(error);
-                        return token.merge(ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset()));
-                    }));
-        }
-        return done;
+        List<CompletableFuture<ConsistencyToken>> sent = commands.stream()
+                .map(command -> writer.send(command).handle((metadata, error) -> {
+                    if (error != null) throw KafkaFailures.toApiError(error);
+                    return ConsistencyToken.of(metadata.topic(), metadata.partition(), metadata.offset());
+                }))
+                .toList();
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                .thenApply(all -> sent.stream().map(CompletableFuture::join).reduce(ConsistencyToken.empty(), ConsistencyToken::merge));
     }
 }
