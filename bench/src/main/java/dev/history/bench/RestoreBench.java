@@ -2,25 +2,22 @@ package dev.history.bench;
 
 import dev.history.common.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ReplicaInfo;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -74,7 +71,7 @@ public final class RestoreBench {
         try {
             for (long size : sizes) runs.add(bench.run(size));
         } finally {
-            if (System.getenv("RESTORE_KEEP") == null) deleteRecursively(work);
+            if (System.getenv("RESTORE_KEEP") == null) BenchMain.deleteRecursively(work);
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("started", Instant.now().toString());
@@ -180,7 +177,7 @@ public final class RestoreBench {
                 s2.close();
             }
         } finally {
-            if (System.getenv("RESTORE_KEEP") == null) deleteRecursively(dir);
+            if (System.getenv("RESTORE_KEEP") == null) BenchMain.deleteRecursively(dir);
         }
         log("result " + r);
         return r;
@@ -190,8 +187,8 @@ public final class RestoreBench {
 
     private Child startBroker(Path dir) throws Exception {
         Files.createDirectories(dir);
-        int port = freePort();
-        int controller = freePort();
+        int port = SystemProcess.freePort();
+        int controller = SystemProcess.freePort();
         Properties p = new Properties();
         p.put("node.id", "1");
         p.put("process.roles", "broker,controller");
@@ -226,7 +223,7 @@ public final class RestoreBench {
     private Child startStreams(String name, Path parent, String bootstrap) throws Exception {
         Path dir = parent.resolve(name);
         Files.createDirectories(dir);
-        int port = freePort();
+        int port = SystemProcess.freePort();
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(List.of(javaOpts.trim().split("\\s+")));
         command.addAll(List.of("-cp", standaloneClasspath(), "dev.history.streams.StreamsMain"));
@@ -344,25 +341,14 @@ public final class RestoreBench {
 
     private static void awaitCaughtUp(String bootstrap, String group, String topic, int timeoutSeconds) throws Exception {
         try (Admin admin = admin(bootstrap)) {
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
-            Map<TopicPartition, Long> end = admin.listOffsets(partitions.stream().collect(Collectors.toMap(
-                            p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest())))
-                    .all().get(30, TimeUnit.SECONDS).entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            Map<TopicPartition, Long> end = BenchMain.endOffsets(admin, topic);
+            long total = end.values().stream().mapToLong(Long::longValue).sum();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-            long lastLog = 0;
-            while (true) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-                long lag = 0;
-                for (var e : end.entrySet()) {
-                    OffsetAndMetadata c = committed.get(e.getKey());
-                    lag += Math.max(0, e.getValue() - (c == null ? 0 : c.offset()));
-                }
-                if (lag == 0) return;
-                if (System.nanoTime() > deadline) throw new IllegalStateException(group + " did not catch up: lag " + lag);
+            long lastLog = System.nanoTime();
+            while (!BenchMain.lagZero(admin, group, end)) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException(group + " did not catch up in " + timeoutSeconds + " s");
                 if (System.nanoTime() - lastLog > 30e9) {
-                    log("processing: lag " + lag);
+                    log("processing: committed " + BenchMain.committed(admin, group, topic) + " of " + total);
                     lastLog = System.nanoTime();
                 }
                 Thread.sleep(200);
@@ -430,10 +416,10 @@ public final class RestoreBench {
         }
     }
 
+    /** Up to {@code SAMPLES} distinct customers spread over all of them (each gets one more event after the kill). */
     private static List<String> sample(long customers) {
-        List<String> sample = new ArrayList<>();
-        for (int i = 0; i < SAMPLES; i++) sample.add(Workload.username("restore", (customers - 1) * i / Math.max(1, SAMPLES - 1)));
-        return sample;
+        return LongStream.range(0, SAMPLES).map(i -> (customers - 1) * i / (SAMPLES - 1)).distinct()
+                .mapToObj(n -> Workload.username("restore", n)).toList();
     }
 
     // ---------------------------------------------------------------- sizes
@@ -492,12 +478,6 @@ public final class RestoreBench {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static double seconds(long since) {
         return (System.nanoTime() - since) / 1e9;
     }
@@ -508,12 +488,5 @@ public final class RestoreBench {
 
     private static void log(String message) {
         System.err.println(Instant.now() + " " + message);
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
     }
 }
