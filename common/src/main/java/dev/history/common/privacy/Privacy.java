@@ -1,0 +1,121 @@
+package dev.history.common.privacy;
+
+import dev.history.common.KafkaSettings;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * What every service uses for crypto-shredding: usernames and aliases become keyed hashes
+ * ({@link Pseudonyms}), personal fields are sealed with the customer's data key ({@link CustomerKeys}).
+ * A sealed field is the string {@code enc1.<keyId>.<base64url(nonce|ciphertext|tag)>}, authenticated
+ * with the customer's pseudonym and the key id, so a field cannot be moved to another customer.
+ *
+ * <p>{@link #disabled()} (no secrets configured) keeps usernames and fields as they are.
+ */
+public final class Privacy implements AutoCloseable {
+    public static final String SEALED_PREFIX = "enc1.";
+
+    private final Pseudonyms pseudonyms;
+    private final CustomerKeys keys;
+
+    private Privacy(Pseudonyms pseudonyms, CustomerKeys keys) {
+        this.pseudonyms = pseudonyms;
+        this.keys = keys;
+    }
+
+    public static Privacy disabled() {
+        return new Privacy(null, null);
+    }
+
+    /** Creates the key topic when missing and loads it; {@link #disabled()} when the settings are off. */
+    public static Privacy start(ErasureSettings settings, KafkaSettings kafka, String clientId) {
+        if (!settings.enabled()) return disabled();
+        kafka.ensureTopics(List.of(keysTopic(settings.keysTopic(), kafka)));
+        return new Privacy(settings.pseudonyms(),
+                CustomerKeys.start(kafka, settings.keysTopic(), settings.parseMasterKeys(), clientId));
+    }
+
+    /** Compacted, kept forever (until a tombstone), never deleted by time: losing it loses every customer's data. */
+    public static NewTopic keysTopic(String name, KafkaSettings kafka) {
+        return new NewTopic(name, kafka.partitions(), kafka.replicationFactor()).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(kafka.minInsyncReplicas()),
+                // tombstones and the records they shadow go soon after a forget (the cleaner still needs a
+                // segment roll; see docs/OPERATIONS.md)
+                TopicConfig.DELETE_RETENTION_MS_CONFIG, "60000",
+                TopicConfig.SEGMENT_MS_CONFIG, Long.toString(3_600_000L),
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01"));
+    }
+
+    public boolean enabled() {
+        return keys != null;
+    }
+
+    public CustomerKeys keys() {
+        if (keys == null) throw new IllegalStateException("erasure is not configured (ERASURE_MASTER_KEYS, ERASURE_PEPPER)");
+        return keys;
+    }
+
+    /** The customer's record key and store key: its pseudonym, or the username itself when disabled. */
+    public String customer(String username) {
+        return pseudonyms == null || username == null ? username : pseudonyms.customer(username);
+    }
+
+    /** A directory alias key ({@link dev.history.common.Aliases#key}) as stored: a keyed hash, or itself when disabled. */
+    public String alias(String aliasKey) {
+        return pseudonyms == null || aliasKey == null ? aliasKey : pseudonyms.alias(aliasKey);
+    }
+
+    /** A function sealing fields for {@code customer} (with its data key, created when it has none). */
+    public CompletableFuture<UnaryOperator<String>> sealerFor(String customer) {
+        if (keys == null) return CompletableFuture.completedFuture(UnaryOperator.identity());
+        return keys.keyFor(customer).thenApply(key -> value -> seal(key, value));
+    }
+
+    /** Empty and null fields stay as they are: they carry nothing to protect. */
+    public static String seal(CustomerKeys.DataKey key, String value) {
+        if (value == null || value.isEmpty()) return value;
+        byte[] sealed = Gcm.encrypt(key.key(), value.getBytes(StandardCharsets.UTF_8), aad(key.customer(), key.keyId()));
+        return SEALED_PREFIX + key.keyId() + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sealed);
+    }
+
+    public static boolean isSealed(String value) {
+        return value != null && value.startsWith(SEALED_PREFIX);
+    }
+
+    /**
+     * The plaintext of a field of {@code customer}; an unsealed value is returned as it is.
+     *
+     * @throws SealException when its key is gone (the customer was forgotten) or the field was tampered with
+     */
+    public String open(String customer, String value) {
+        if (!isSealed(value)) return value;
+        int dot = value.indexOf('.', SEALED_PREFIX.length());
+        if (dot < 0) throw new SealException("malformed sealed field");
+        String keyId = value.substring(SEALED_PREFIX.length(), dot);
+        if (keys == null) throw new SealException("erasure is not configured");
+        CustomerKeys.DataKey key = keys.find(customer, keyId).orElseThrow(() -> new SealException("no key"));
+        byte[] message;
+        try {
+            message = Base64.getUrlDecoder().decode(value.substring(dot + 1));
+        } catch (IllegalArgumentException e) {
+            throw new SealException("malformed sealed field");
+        }
+        return new String(Gcm.decrypt(key.key(), message, aad(customer, keyId)), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] aad(String customer, String keyId) {
+        return (customer + "/" + keyId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        if (keys != null) keys.close();
+    }
+}
