@@ -51,6 +51,7 @@ final class DeliveryWorker implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final OffsetTracker offsets = new OffsetTracker();
     private final OutcomeRecorder recorder;
+    private final FulfillmentSealing sealing;
     private final Scheduler scheduler;
     private final FulfillmentMetrics metrics;
     /** Finished calls, handed over by the HTTP client's threads; only the poll thread takes them. */
@@ -94,6 +95,7 @@ final class DeliveryWorker implements AutoCloseable {
         metrics.bind(consumer);
         this.scheduler = new Scheduler(config, webhooks, clock, this::current,
                 (work, policy, outcome) -> finished.add(new Finished(work, policy, outcome)));
+        this.sealing = records.sealing();
         this.recorder = new OutcomeRecorder(config, view, records, writer, offsets, clock, metrics, this::release,
                 owned);
         this.thread = new Thread(this::run, "fulfillment-worker");
@@ -203,7 +205,7 @@ final class DeliveryWorker implements AutoCloseable {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         Job job;
         try {
-            job = WorkerRecords.parse(record, config.topics());
+            job = WorkerRecords.parse(record, config.topics(), sealing);
         } catch (RuntimeException e) {
             metrics.poison(record.topic(), e);
             LOG.error("unreadable record key={} topic={} partition={} offset={}: {}; sending it to {}", record.key(),

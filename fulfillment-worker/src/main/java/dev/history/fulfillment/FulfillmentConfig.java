@@ -34,6 +34,7 @@ import java.util.Locale;
  * @param hangingTransactions when a transaction left open on a topic the worker reads is aborted
  *     ({@code HANGING_TRANSACTION_MS}, {@code KAFKA_TRANSACTION_MAX_TIMEOUT_MS}; see {@link HangingTransactions})
  * @param auth how the worker's HTTP edge is protected (docs/SECURITY.md)
+ * @param erasure crypto-shredding of requests, statuses and child events (docs/DESIGN-NOTES.md#erasure)
  */
 public record FulfillmentConfig(
         KafkaSettings kafka,
@@ -57,7 +58,8 @@ public record FulfillmentConfig(
         SourceRegistry sources,
         String childSource,
         HangingTransactions.Settings hangingTransactions,
-        AuthSettings auth) {
+        AuthSettings auth,
+        dev.history.common.privacy.ErasureSettings erasure) {
 
     public FulfillmentConfig {
         if (!sources.contains(childSource)) {
@@ -102,14 +104,15 @@ public record FulfillmentConfig(
                 SourceRegistry.from(env),
                 env.get("FULFILLMENT_CHILD_SOURCE", "agent").toLowerCase(Locale.ROOT),
                 HangingTransactions.Settings.from(env),
-                AuthSettings.from(env));
+                AuthSettings.from(env),
+                dev.history.common.privacy.ErasureSettings.from(env));
     }
 
     public FulfillmentConfig withKafka(KafkaSettings newKafka) {
         return new FulfillmentConfig(newKafka, topics, groupId, tasks, retry, addressGuard, concurrency,
                 perHostConcurrency, maxPending, connectTimeout, requestTimeout, maxResponseBytes, commitInterval,
                 workerEnabled, stopTimeout, transactionTimeout, stateDir, instanceId, sources, childSource,
-                hangingTransactions, auth);
+                hangingTransactions, auth, erasure);
     }
 
     /** What a valid history event is (the child events go through the same rules as the gateway's events). */

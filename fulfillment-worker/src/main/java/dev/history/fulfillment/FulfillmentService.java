@@ -1,5 +1,6 @@
 package dev.history.fulfillment;
 
+import dev.history.common.privacy.Privacy;
 import dev.history.common.ConsistencyToken;
 import dev.history.common.EventRules;
 import dev.history.common.HangingTransactions;
@@ -47,6 +48,9 @@ public final class FulfillmentService implements AutoCloseable {
     private WebhookClient webhooks;
     private DeliveryWorker worker;
     private volatile boolean started;
+    private Privacy privacy;
+    private boolean ownsPrivacy;
+    private FulfillmentSealing sealing = new FulfillmentSealing(Privacy.disabled());
 
     public FulfillmentService(FulfillmentConfig config) {
         this(config, new CompositeMeterRegistry(), Clock.systemUTC());
@@ -67,6 +71,12 @@ public final class FulfillmentService implements AutoCloseable {
         this.metrics = new FulfillmentMetrics(registry);
         this.rules = config.rules();
         this.children = new ChildEvents(rules, config.childSource());
+    }
+
+    /** Seals with this process's shared {@code privacy} (standalone) instead of starting one from the config. */
+    public FulfillmentService withPrivacy(Privacy shared) {
+        this.privacy = shared;
+        return this;
     }
 
     public synchronized void start() {
@@ -130,7 +140,12 @@ public final class FulfillmentService implements AutoCloseable {
                 .forEach(topics::add);
         kafka.ensureTopics(topics);
         String instance = dev.history.common.InstanceIds.resolve(config.instanceId(), config.stateDir());
-        records = new OutcomeRecords(config.topics(), kafka.topics().historyEvents(), children);
+        if (privacy == null) {
+            privacy = Privacy.start(config.erasure(), kafka, "fulfillment");
+            ownsPrivacy = true;
+        }
+        sealing = new FulfillmentSealing(privacy);
+        records = new OutcomeRecords(config.topics(), kafka.topics().historyEvents(), children, sealing);
         TransactionalWriter acceptWriter = new TransactionalWriter(kafka, "fulfillment-accept",
                 "fulfillment-" + instance + "-accept", config.transactionTimeout());
         // Learn every partition now, so the first accepted request does not wait for metadata.
@@ -165,6 +180,10 @@ public final class FulfillmentService implements AutoCloseable {
         if (webhooks != null) webhooks.close();
         if (hanging != null) hanging.close();
         if (view != null) view.close();
+        if (ownsPrivacy && privacy != null) {
+            privacy.close();
+            privacy = null;
+        }
         worker = null;
         acceptor = null;
         webhooks = null;
@@ -187,7 +206,7 @@ public final class FulfillmentService implements AutoCloseable {
 
     public Optional<FulfillmentStatus> status(String id) {
         requireLoaded();
-        return view.get(id);
+        return view.get(id).flatMap(sealing::open);
     }
 
     /**
@@ -217,7 +236,7 @@ public final class FulfillmentService implements AutoCloseable {
         CompletableFuture<Accepted> mine = new CompletableFuture<>();
         CompletableFuture<Accepted> earlier = accepting.putIfAbsent(request.id(), mine);
         if (earlier != null) return earlier.thenApply(a -> new Accepted(a.id(), true, a.token()));
-        Optional<FulfillmentStatus> known = view.get(request.id());
+        Optional<FulfillmentStatus> known = view.get(request.id()).map(s -> sealing.open(s).orElse(s));
         if (known.isPresent()) {
             accepting.remove(request.id(), mine);
             if (!known.get().username().equals(request.username()) || !known.get().task().equals(request.taskId())) {
@@ -273,6 +292,7 @@ public final class FulfillmentService implements AutoCloseable {
         if (webhooks != null) webhooks.close();
         hanging.close();
         view.close();
+        if (ownsPrivacy && privacy != null) privacy.close();
         LOG.info("fulfillment stopped");
     }
 

@@ -41,11 +41,22 @@ final class OutcomeRecords {
     private final FulfillmentTopics topics;
     private final String historyTopic;
     private final ChildEvents children;
+    private final FulfillmentSealing sealing;
 
     OutcomeRecords(FulfillmentTopics topics, String historyTopic, ChildEvents children) {
+        this(topics, historyTopic, children, new FulfillmentSealing(dev.history.common.privacy.Privacy.disabled()));
+    }
+
+    /** @param sealing what every written request, status and child event goes through */
+    OutcomeRecords(FulfillmentTopics topics, String historyTopic, ChildEvents children, FulfillmentSealing sealing) {
+        this.sealing = sealing;
         this.topics = topics;
         this.historyTopic = historyTopic;
         this.children = children;
+    }
+
+    FulfillmentSealing sealing() {
+        return sealing;
     }
 
     /** Indexes in {@link #accept}'s records of the status and request records, whose positions are the answer's token. */
@@ -57,10 +68,11 @@ final class OutcomeRecords {
      * pass the event rules ({@link ChildEvents#refusals}); {@link ChildEvents.Refused} otherwise.
      */
     Step accept(FulfillmentRequest r, FulfillmentStatus pending) {
+        FulfillmentStatus sealed = sealing.seal(pending);
         return new Step(List.of(
-                record(topics.status(), r.id(), Json.write(pending), null),
-                record(topics.requests(), r.id(), Json.write(r), null),
-                history(children.requested(r))), pending, "accept");
+                record(topics.status(), r.id(), Json.write(sealed), null),
+                record(topics.requests(), r.id(), Json.write(sealing.seal(r)), null),
+                history(children.requested(r))), sealed, "accept");
     }
 
     /** The outcome of one attempt. */
@@ -75,7 +87,7 @@ final class OutcomeRecords {
                 outcome.latencyMs(), Timestamps.format(outcome.startedAt()), outcome.kind().name().toLowerCase(),
                 outcome.kind() == Outcome.Kind.SUCCESS ? null : outcome.describe());
         String nextAt = step.nextAttemptAt() == null ? null : Timestamps.format(step.nextAttemptAt());
-        FulfillmentStatus after = before.after(attempt, state, nextAt, Timestamps.format(now));
+        FulfillmentStatus after = sealing.seal(before.after(attempt, state, nextAt, Timestamps.format(now)));
         if (step.kind() == NextStep.Kind.FAILED) {
             after = new FulfillmentStatus(after.id(), after.task(), after.taskName(), after.username(), after.state(),
                     after.version(), after.attempts(), null, step.reason(), after.createdAt(), after.updatedAt(),
@@ -91,7 +103,7 @@ final class OutcomeRecords {
             }
             case RETRY -> {
                 addHistory(writes, r, () -> children.attemptFailed(r, job.generation(), job.attempt(), outcome, step.nextAttemptAt()));
-                RetryRecord next = new RetryRecord(r, job.attempt() + 1, step.nextAttemptAt().toEpochMilli(), job.origin(),
+                RetryRecord next = new RetryRecord(sealing.seal(r), job.attempt() + 1, step.nextAttemptAt().toEpochMilli(), job.origin(),
                         job.redrive());
                 writes.add(record(topics.retries(), r.id(), Json.write(next), null));
                 kind = "retry";
@@ -111,7 +123,7 @@ final class OutcomeRecords {
      */
     Step redriven(Job job, Instant now) {
         FulfillmentRequest r = job.request();
-        FulfillmentStatus started = FulfillmentStatus.redriven(r, job.generation(), Timestamps.format(now));
+        FulfillmentStatus started = sealing.seal(FulfillmentStatus.redriven(r, job.generation(), Timestamps.format(now)));
         List<ProducerRecord<String, byte[]>> writes = new ArrayList<>();
         writes.add(record(topics.status(), r.id(), Json.write(started), null));
         addHistory(writes, r, () -> children.redriven(r, job.generation()));
@@ -142,7 +154,7 @@ final class OutcomeRecords {
         h.add(H_TASK, bytes(r.taskId()));
         h.add(H_FAILED_AT, bytes(Timestamps.format(now)));
         h.add(H_REDRIVES, bytes(Integer.toString(job.generation())));
-        return record(topics.deadLetters(), r.id(), Json.write(r), h);
+        return record(topics.deadLetters(), r.id(), Json.write(sealing.seal(r)), h);
     }
 
     /**
@@ -157,7 +169,8 @@ final class OutcomeRecords {
         }
     }
 
-    private ProducerRecord<String, byte[]> history(HistoryCommand command) {
+    private ProducerRecord<String, byte[]> history(HistoryCommand plain) {
+        HistoryCommand command = sealing.seal(plain);
         return record(historyTopic, command.username(), Json.write(command), null);
     }
 

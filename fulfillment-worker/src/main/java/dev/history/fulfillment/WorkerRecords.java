@@ -12,6 +12,11 @@ final class WorkerRecords {
     private WorkerRecords() {}
 
     static Job parse(ConsumerRecord<String, byte[]> record, FulfillmentTopics topics) {
+        return parse(record, topics, new FulfillmentSealing(dev.history.common.privacy.Privacy.disabled()));
+    }
+
+    /** As above, opening the sealed request (throws when its customer was forgotten: it is dead-lettered, still sealed). */
+    static Job parse(ConsumerRecord<String, byte[]> record, FulfillmentTopics topics, FulfillmentSealing sealing) {
         if (record.value() == null) throw new IllegalArgumentException("null value");
         if (record.key() == null) throw new IllegalArgumentException("null key");
         TopicPartition source = new TopicPartition(record.topic(), record.partition());
@@ -20,13 +25,13 @@ final class WorkerRecords {
             if (r == null) throw new IllegalArgumentException("not a retry record");
             check(r.request(), record.key());
             if (r.attempt() < 1) throw new IllegalArgumentException("retry record without attempt");
-            return new Job(r.request(), r.attempt(), r.notBefore(), r.origin() == null
+            return new Job(sealing.open(r.request()), r.attempt(), r.notBefore(), r.origin() == null
                     ? new RetryRecord.Origin(record.topic(), record.partition(), record.offset()) : r.origin(),
                     source, record.offset(), r.redrive());
         }
         FulfillmentRequest r = Json.read(record.value(), FulfillmentRequest.class);
         check(r, record.key());
-        return new Job(r, 1, 0, new RetryRecord.Origin(record.topic(), record.partition(), record.offset()),
+        return new Job(sealing.open(r), 1, 0, new RetryRecord.Origin(record.topic(), record.partition(), record.offset()),
                 source, record.offset());
     }
 

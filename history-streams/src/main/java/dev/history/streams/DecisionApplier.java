@@ -92,6 +92,6 @@ final class DecisionApplier extends TrackedProcessor<String, DirectoryDecision, 
                 refused.contains(Aliases.key(Aliases.ANI, profile.ani())) ? null : profile.ani(),
                 refused.contains(Aliases.key(Aliases.EMAIL, profile.email())) ? null : profile.email(),
                 refused.contains(Aliases.key(Aliases.PSID, profile.psid())) ? null : profile.psid(),
-                profile.msisdn(), profile.preferredChannel(), profile.updatedAt());
+                profile.msisdn(), profile.preferredChannel(), profile.updatedAt(), profile.sealed());
     }
 }

@@ -1,6 +1,8 @@
 package dev.history.streams;
 
 import dev.history.common.Env;
+import dev.history.common.privacy.ErasureSettings;
+import dev.history.common.privacy.Privacy;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.auth.Security;
@@ -17,7 +19,10 @@ public final class StreamsMain {
     public static void main(String[] args) {
         StreamsServiceConfig config = StreamsServiceConfig.from(Env.system());
         LOG.info("starting history-streams: {}", config);
-        StreamsService service = StreamsService.start(config);
+        ErasureSettings erasure = ErasureSettings.from(Env.system());
+        LOG.info("crypto-shredding: {}", erasure);
+        Privacy privacy = Privacy.start(erasure, config.kafka(), "history-streams");
+        StreamsService service = StreamsService.start(config, privacy);
         Metrics metrics = new Metrics("history-streams");
         service.bind(metrics);
         Security security = Security.create(config.auth(), config.kafka());
@@ -28,6 +33,7 @@ public final class StreamsMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();
             service.close();
+            privacy.close();
         }, "shutdown"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.history.streams;
 
 import dev.history.common.DirectoryDecision;
+import dev.history.common.privacy.Privacy;
 import dev.history.common.HangingTransactions;
 import dev.history.common.KafkaHealth;
 import dev.history.common.http.Metrics;
@@ -39,9 +40,9 @@ public final class StreamsService implements AutoCloseable {
     private final HangingTransactions hanging;
     private final AtomicLong poisonRecords = new AtomicLong();
 
-    private StreamsService(StreamsServiceConfig config) {
+    private StreamsService(StreamsServiceConfig config, Privacy privacy) {
         this.config = config;
-        this.query = new QueryApi(config.query());
+        this.query = new QueryApi(config.query(), privacy);
         this.streams = new KafkaStreams(HistoryTopology.build(config.kafka().topics(), config.decisionsTopic(),
                 query.progress(), query.listener()), config.streamsProperties(poisonRecords));
         List<String> inputs = List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles());
@@ -55,13 +56,21 @@ public final class StreamsService implements AutoCloseable {
 
     /** Creates missing topics and starts processing; reads answer 503 until their partitions are caught up. */
     public static StreamsService start(StreamsServiceConfig config) {
+        return start(config, Privacy.disabled());
+    }
+
+    /**
+     * As {@link #start(StreamsServiceConfig)}; the read side maps usernames to pseudonyms and opens sealed
+     * fields with {@code privacy} (owned by the caller). The topology itself never decrypts.
+     */
+    public static StreamsService start(StreamsServiceConfig config, Privacy privacy) {
         List<NewTopic> topics = new ArrayList<>(config.kafka().topics().definitions(
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         topics.add(new NewTopic(config.deadLetterTopic(), config.kafka().partitions(), config.kafka().replicationFactor())
                 .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(Duration.ofDays(30).toMillis()))));
         topics.add(DirectoryDecision.definition(config.decisionsTopic(), config.kafka()));
         config.kafka().ensureTopics(topics);
-        StreamsService service = new StreamsService(config);
+        StreamsService service = new StreamsService(config, privacy);
         service.streams.setUncaughtExceptionHandler(error -> {
             LOG.error("stream thread failed; replacing it", error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;

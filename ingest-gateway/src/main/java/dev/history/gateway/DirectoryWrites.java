@@ -5,6 +5,8 @@ import dev.history.common.AsyncSends;
 import dev.history.common.ConsistencyToken;
 import dev.history.common.CustomerProfile;
 import dev.history.common.Json;
+import dev.history.common.privacy.Privacy;
+import dev.history.common.privacy.SealedProfiles;
 import dev.history.common.Timestamps;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
@@ -41,9 +43,11 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
     private final String profilesTopic;
     private final DirectoryDecisions decisions;
     private final long decisionWaitMs;
+    private final Privacy privacy;
 
     private DirectoryWrites(Producer<String, byte[]> producer, String profilesTopic, DirectoryDecisions decisions,
-            long decisionWaitMs) {
+            long decisionWaitMs, Privacy privacy) {
+        this.privacy = privacy;
         this.producer = producer;
         this.profilesTopic = profilesTopic;
         this.decisions = decisions;
@@ -52,12 +56,18 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
 
     /** The routes, writing with {@code producer} and listening to the directory's decisions from now on. */
     public static DirectoryWrites start(GatewayConfig config, Producer<String, byte[]> producer) {
+        return start(config, producer, Privacy.disabled());
+    }
+
+    /** As above, storing profiles sealed ({@link SealedProfiles}) when {@code privacy} is on. */
+    public static DirectoryWrites start(GatewayConfig config, Producer<String, byte[]> producer, Privacy privacy) {
         // The gateway may start before history-streams has created the topic its answers wait on.
         config.kafka().ensureTopics(List.of(DirectoryDecision.definition(config.decisionsTopic(), config.kafka())));
         DirectoryDecisions decisions = new DirectoryDecisions(config.kafka(), "ingest-gateway-directory-decisions",
                 config.decisionsTopic());
         decisions.start();
-        return new DirectoryWrites(producer, config.kafka().topics().customerProfiles(), decisions, config.decisionWaitMs());
+        return new DirectoryWrites(producer, config.kafka().topics().customerProfiles(), decisions, config.decisionWaitMs(),
+                privacy);
     }
 
     @Override
@@ -78,7 +88,7 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
         CustomerProfile profile = new CustomerProfile(username,
                 optional(fields, "name"), optional(fields, "ani"), email(fields), optional(fields, "psid"),
                 optional(fields, "msisdn"), optional(fields, "preferredChannel"), Timestamps.now());
-        ctx.future(() -> write(ctx, username, Json.write(profile), profile, profile));
+        ctx.future(() -> write(ctx, store(profile), profile, profile));
     }
 
     private static ApiError unavailable(Throwable error) {
@@ -88,7 +98,7 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
 
     private void remove(Context ctx) {
         String username = required(RequestBodies.fields(ctx, 16 * 1024), "username");
-        ctx.future(() -> write(ctx, username, null, Map.of("username", username, "deleted", true), null));
+        ctx.future(() -> write(ctx, store(privacy.customer(username), null), Map.of("username", username, "deleted", true), null));
     }
 
     /**
@@ -104,10 +114,15 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
      * identities not yet known), so aliases stay consistent. The future always completes normally.
      */
     public CompletableFuture<Stored> store(CustomerProfile profile) {
-        return store(profile.username(), Json.write(profile));
+        return SealedProfiles.seal(privacy, profile).handle((sealed, error) -> error != null
+                        ? CompletableFuture.completedFuture(new Stored(null, null,
+                                ApiError.unavailable("profile not stored: Kafka unavailable; retry", 1)))
+                        : store(sealed.username(), Json.write(sealed)))
+                .thenCompose(stored -> stored);
     }
 
-    private CompletableFuture<Stored> store(String username, byte[] value) {
+    /** Writes {@code value} (null: a tombstone) under the customer's record key (its pseudonym when sealing). */
+    public CompletableFuture<Stored> store(String username, byte[] value) {
         DirectoryDecisions.Pending pending = decisions.open(decisionWaitMs);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(profilesTopic, null, username, value);
         record.headers().add(DirectoryDecision.REQUEST_ID_HEADER, pending.requestId().getBytes(StandardCharsets.UTF_8));
@@ -144,8 +159,8 @@ public final class DirectoryWrites implements Consumer<JavalinConfig>, AutoClose
      * Writes the profile (or its tombstone), waits for the directory's decision about it and answers from
      * that decision; the answer carries the Consistency-Token of the write and of its alias decisions.
      */
-    private CompletableFuture<Void> write(Context ctx, String username, byte[] value, Object answer, CustomerProfile profile) {
-        return store(username, value).thenAccept(stored -> {
+    private CompletableFuture<Void> write(Context ctx, CompletableFuture<Stored> storing, Object answer, CustomerProfile profile) {
+        return storing.thenAccept(stored -> {
             if (stored.token() != null) ctx.header(ConsistencyToken.HEADER, stored.token().encode());
             if (stored.error() != null) {
                 Responses.error(ctx, stored.error());

@@ -2,6 +2,9 @@ package dev.history.gateway;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaHealth;
+import dev.history.common.privacy.ErasureSettings;
+import dev.history.common.privacy.Privacy;
+import dev.history.common.privacy.Erasures;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
@@ -35,11 +38,15 @@ public final class GatewayMain {
         Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
         Security security = Security.create(config.auth(), config.kafka());
-        DirectoryWrites directory = DirectoryWrites.start(config, producer);
-        HistoryWriter writer = new HistoryWriter(producer, config.kafka().topics().historyEvents());
+        ErasureSettings erasure = ErasureSettings.from(Env.system());
+        LOG.info("crypto-shredding: {}", erasure);
+        Privacy privacy = Privacy.start(erasure, config.kafka(), "ingest-gateway");
+        DirectoryWrites directory = DirectoryWrites.start(config, producer, privacy);
+        HistoryWriter writer = new HistoryWriter(producer, config.kafka().topics().historyEvents(), privacy);
         Javalin app = HttpApp.create(config.http(), security, metrics.http(),
                 new GatewayRoutes(config, writer),
                 directory,
+                new ErasureRoutes(new Erasures(producer, config.kafka().topics(), privacy)),
                 Adapters.create(config, writer, directory, () -> null),
                 Readiness.route(Map.of("kafka", health::topicsReachable)));
         app.start(config.http().port());
@@ -48,6 +55,7 @@ public final class GatewayMain {
             app.stop();
             directory.close();
             producer.close();
+            privacy.close();
             health.close();
         }, "shutdown"));
     }

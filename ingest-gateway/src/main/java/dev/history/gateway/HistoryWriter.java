@@ -3,6 +3,8 @@ package dev.history.gateway;
 import dev.history.common.AsyncSends;
 import dev.history.common.HistoryCommand;
 import dev.history.common.Json;
+import dev.history.common.privacy.Privacy;
+import dev.history.common.privacy.SealedHistory;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.Producer;
@@ -26,13 +28,25 @@ public final class HistoryWriter {
 
     private final Producer<String, byte[]> producer;
     private final String topic;
+    private final Privacy privacy;
 
+    /** Without crypto-shredding (tests of the HTTP edge alone). */
     public HistoryWriter(Producer<String, byte[]> producer, String topic) {
-        this.producer = producer;
-        this.topic = topic;
+        this(producer, topic, Privacy.disabled());
     }
 
-    public CompletableFuture<RecordMetadata> send(HistoryCommand command) {
+    public HistoryWriter(Producer<String, byte[]> producer, String topic, Privacy privacy) {
+        this.producer = producer;
+        this.topic = topic;
+        this.privacy = privacy;
+    }
+
+    /** Seals the command (pseudonym key, sealed fields; {@link SealedHistory}) and sends it. */
+    public CompletableFuture<RecordMetadata> send(HistoryCommand plain) {
+        return SealedHistory.seal(privacy, plain).thenCompose(this::sendSealed);
+    }
+
+    private CompletableFuture<RecordMetadata> sendSealed(HistoryCommand command) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, command.username(), Json.write(command));
         if (command.event() != null) {
             record.headers().add("id", command.event().id().getBytes(StandardCharsets.UTF_8));

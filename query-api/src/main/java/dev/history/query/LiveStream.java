@@ -14,6 +14,7 @@ final class LiveStream {
     record Message(long offset, byte[] frame) {}
 
     final String username;
+    final String display;
     final int partition;
     final SseConnection connection;
     private final int maxPending;
@@ -21,8 +22,9 @@ final class LiveStream {
     private List<Message> pending = new ArrayList<>();
     private long lastSent = Long.MIN_VALUE;
 
-    LiveStream(String username, int partition, SseConnection connection, int maxPending, Runnable onSlow) {
+    LiveStream(String username, String display, int partition, SseConnection connection, int maxPending, Runnable onSlow) {
         this.username = username;
+        this.display = display;
         this.partition = partition;
         this.connection = connection;
         this.maxPending = maxPending;

@@ -2,6 +2,8 @@ package dev.history.query;
 
 import dev.history.common.Aliases;
 import dev.history.common.CustomerProfile;
+import dev.history.common.privacy.Privacy;
+import dev.history.common.privacy.SealedProfiles;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Responses;
 import io.javalin.config.JavalinConfig;
@@ -20,8 +22,10 @@ final class LookupRoutes implements Consumer<JavalinConfig> {
 
     private final KeyLocator locator;
     private final ConsistentReads reads;
+    private final Privacy privacy;
 
-    LookupRoutes(KeyLocator locator, ConsistentReads reads) {
+    LookupRoutes(KeyLocator locator, ConsistentReads reads, Privacy privacy) {
+        this.privacy = privacy;
         this.locator = locator;
         this.reads = reads;
     }
@@ -35,14 +39,16 @@ final class LookupRoutes implements Consumer<JavalinConfig> {
         String kind = KINDS.stream().filter(k -> ctx.queryParam(k) != null && !ctx.queryParam(k).isBlank())
                 .findFirst()
                 .orElseThrow(() -> ApiError.badField("ani", "give one of ani, email or psid"));
-        String alias = Aliases.key(kind, ctx.queryParam(kind));
-        if (alias == null) throw ApiError.badField(kind, kind + " is empty");
+        String plainAlias = Aliases.key(kind, ctx.queryParam(kind));
+        if (plainAlias == null) throw ApiError.badField(kind, kind + " is empty");
+        String alias = privacy.alias(plainAlias); // the directory holds keyed hashes of aliases
         reads.serve(ctx, StoreNames.ALIASES, alias, (partition, standby) -> answer(ctx, kind, alias, partition, standby));
     }
 
     private void answer(Context ctx, String kind, String alias, int partition, boolean standby) {
-        CustomerProfile profile = locator.read(StoreNames.ALIASES,
-                QueryableStoreTypes.<String, CustomerProfile>keyValueStore(), partition, standby, store -> store.get(alias));
+        CustomerProfile profile = SealedProfiles.open(privacy, locator.read(StoreNames.ALIASES,
+                QueryableStoreTypes.<String, CustomerProfile>keyValueStore(), partition, standby, store -> store.get(alias)))
+                .orElse(null);
         if (profile == null) {
             throw new ApiError(404, "no customer with " + kind + " " + ctx.queryParam(kind), Map.of("field", kind));
         }

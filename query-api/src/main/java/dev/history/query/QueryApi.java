@@ -1,6 +1,7 @@
 package dev.history.query;
 
 import dev.history.common.KafkaSettings;
+import dev.history.common.privacy.Privacy;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.Consumer;
@@ -20,13 +21,20 @@ public final class QueryApi implements AutoCloseable {
     private final QueryConfig config;
     private final ProcessedOffsets progress = new ProcessedOffsets();
     private final TimelineHub hub;
+    private final Privacy privacy;
     private KafkaStreams streams;
     private CatchUp catchUp;
     private PositionWaits waits;
 
     public QueryApi(QueryConfig config) {
+        this(config, Privacy.disabled());
+    }
+
+    /** @param privacy opens sealed fields and maps usernames and aliases to the pseudonyms the stores are keyed by */
+    public QueryApi(QueryConfig config, Privacy privacy) {
         this.config = config;
-        this.hub = new TimelineHub(config.stream());
+        this.privacy = privacy;
+        this.hub = new TimelineHub(config.stream(), new TimelineOpener(privacy));
     }
 
     /** Where the topology's processors report task starts and processed offsets. */
@@ -61,9 +69,9 @@ public final class QueryApi implements AutoCloseable {
         HostInfo self = new HostInfo(config.advertisedHost(), port);
         KeyLocator locator = new KeyLocator(streams, self);
         ConsistentReads reads = new ConsistentReads(locator, new Forwarder(), catchUp, waits, config.consistencyWaitMs());
-        TimelineRoutes timeline = new TimelineRoutes(locator, reads, config.defaultLimit(), config.maxLimit());
-        LookupRoutes lookup = new LookupRoutes(locator, reads);
-        StreamRoutes live = new StreamRoutes(locator, catchUp, streams, self, hub);
+        TimelineRoutes timeline = new TimelineRoutes(locator, reads, config.defaultLimit(), config.maxLimit(), privacy);
+        LookupRoutes lookup = new LookupRoutes(locator, reads, privacy);
+        StreamRoutes live = new StreamRoutes(locator, catchUp, streams, self, hub, privacy);
         WebAssets assets = new WebAssets();
         return javalin -> {
             timeline.accept(javalin);

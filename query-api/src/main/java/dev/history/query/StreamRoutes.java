@@ -1,6 +1,7 @@
 package dev.history.query;
 
 import dev.history.common.http.ApiError;
+import dev.history.common.privacy.Privacy;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -33,7 +34,10 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
     private final SseForwarder forwarder;
     private final CatchUp catchUp;
 
-    StreamRoutes(KeyLocator locator, CatchUp catchUp, KafkaStreams streams, HostInfo self, TimelineHub hub) {
+    private final Privacy privacy;
+
+    StreamRoutes(KeyLocator locator, CatchUp catchUp, KafkaStreams streams, HostInfo self, TimelineHub hub, Privacy privacy) {
+        this.privacy = privacy;
         this.locator = locator;
         this.catchUp = catchUp;
         this.streams = streams;
@@ -59,7 +63,7 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
         }
         boolean handedOver = false;
         try {
-            Placement placement = locator.locate(StoreNames.TIMELINE, username);
+            Placement placement = locator.locate(StoreNames.TIMELINE, privacy.customer(username));
             if (placement.isLocal()) {
                 serve(ctx, username, placement.partition(), after);
             } else {
@@ -72,11 +76,12 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
     }
 
     /** Owner side: subscribe first, then read the store, then hand over to live (see {@link LiveStream}). */
-    private void serve(Context ctx, String username, int partition, Long after) {
+    private void serve(Context ctx, String display, int partition, Long after) {
+        String username = privacy.customer(display); // the store key
         // A store still catching up (restored, or reprocessing after a move) could hand over with a gap.
         catchUp.requireCaughtUp(StoreNames.TIMELINE, partition);
         SseConnection connection = hub.connection(ctx, username + "@" + partition, true);
-        LiveStream live = hub.subscribe(username, partition, connection);
+        LiveStream live = hub.subscribe(username, display, partition, connection);
         if (live == null) {
             connection.close("refused");
             ctx.header("Retry-After", "5");
@@ -90,9 +95,10 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
             if (after != null) {
                 read(partition, (ids, timeline) -> {
                     long reset = TimelineChanges.resetOffset(ids, username);
-                    if (reset > after) replay.add(new LiveStream.Message(reset, TimelineHub.resetFrame(username, reset)));
+                    if (reset > after) replay.add(new LiveStream.Message(reset, TimelineHub.resetFrame(display, reset)));
                     for (TimelineChanges.Change change : TimelineChanges.after(ids, timeline, username, after)) {
-                        replay.add(new LiveStream.Message(change.offset(), SseFrames.event(change.offset(), "added", change.eventJson())));
+                        byte[] opened = hub.open(username, change.eventJson());
+                        if (opened != null) replay.add(new LiveStream.Message(change.offset(), SseFrames.event(change.offset(), "added", opened)));
                     }
                     return null;
                 });
@@ -102,7 +108,7 @@ final class StreamRoutes implements Consumer<JavalinConfig> {
             throw e;
         }
         connection.onClose(hub::release);
-        connection.send(SseFrames.opening(hub.settings().retryMs(), username, position, after != null), false);
+        connection.send(SseFrames.opening(hub.settings().retryMs(), display, position, after != null), false);
         live.goLive(replay, position);
         SseConnection.prepare(ctx);
         ctx.future(connection::start);

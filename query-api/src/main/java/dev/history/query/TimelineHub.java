@@ -39,8 +39,11 @@ public final class TimelineHub implements TimelineListener, AutoCloseable {
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("stream-ticker"));
     private volatile Predicate<LiveStream> stillOwned = stream -> true;
 
-    public TimelineHub(StreamSettings settings) {
+    private final TimelineOpener opener;
+
+    TimelineHub(StreamSettings settings, TimelineOpener opener) {
         this.settings = settings;
+        this.opener = opener;
         ticker.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatMs(), settings.heartbeatMs(), TimeUnit.MILLISECONDS);
         long sweep = Math.min(settings.heartbeatMs(), 1000);
         ticker.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
@@ -91,8 +94,10 @@ public final class TimelineHub implements TimelineListener, AutoCloseable {
     }
 
     /** Registers a customer's stream; null when the customer already has {@code maxPerCustomer} open here. */
-    LiveStream subscribe(String username, int partition, SseConnection connection) {
-        LiveStream stream = new LiveStream(username, partition, connection, settings.bufferEvents(), () -> dropSlow(connection));
+    /** @param username the customer's store key (pseudonym); {@code display} the name the client asked for */
+    LiveStream subscribe(String username, String display, int partition, SseConnection connection) {
+        LiveStream stream = new LiveStream(username, display, partition, connection, settings.bufferEvents(),
+                () -> dropSlow(connection));
         boolean[] added = {false};
         byCustomer.compute(username, (name, streams) -> {
             Set<LiveStream> set = streams != null ? streams : ConcurrentHashMap.newKeySet();
@@ -126,14 +131,20 @@ public final class TimelineHub implements TimelineListener, AutoCloseable {
     public void added(String username, int partition, long offset, byte[] eventJson) {
         Set<LiveStream> streams = byCustomer.get(username);
         if (streams == null) return;
-        publish(streams, offset, SseFrames.event(offset, "added", eventJson));
+        byte[] opened = opener.open(username, eventJson);
+        if (opened == null) return; // its key is gone: unreadable by design
+        publish(streams, offset, SseFrames.event(offset, "added", opened));
     }
 
     @Override
     public void reset(String username, int partition, long offset) {
         Set<LiveStream> streams = byCustomer.get(username);
         if (streams == null) return;
-        publish(streams, offset, resetFrame(username, offset));
+        for (LiveStream stream : streams) publish(Set.of(stream), offset, resetFrame(stream.display, offset));
+    }
+
+    byte[] open(String username, byte[] eventJson) {
+        return opener.open(username, eventJson);
     }
 
     static byte[] resetFrame(String username, long offset) {

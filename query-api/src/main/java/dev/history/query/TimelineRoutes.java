@@ -1,6 +1,7 @@
 package dev.history.query;
 
 import dev.history.common.Timestamps;
+import dev.history.common.privacy.Privacy;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Responses;
 import io.javalin.config.JavalinConfig;
@@ -23,8 +24,12 @@ final class TimelineRoutes implements Consumer<JavalinConfig> {
     private final ConsistentReads reads;
     private final int defaultLimit;
     private final int maxLimit;
+    private final Privacy privacy;
+    private final TimelineOpener opener;
 
-    TimelineRoutes(KeyLocator locator, ConsistentReads reads, int defaultLimit, int maxLimit) {
+    TimelineRoutes(KeyLocator locator, ConsistentReads reads, int defaultLimit, int maxLimit, Privacy privacy) {
+        this.privacy = privacy;
+        this.opener = new TimelineOpener(privacy);
         this.locator = locator;
         this.reads = reads;
         this.defaultLimit = defaultLimit;
@@ -45,7 +50,7 @@ final class TimelineRoutes implements Consumer<JavalinConfig> {
         TimelinePage page = locator.read(StoreNames.TIMELINE, QueryableStoreTypes.<Bytes, byte[]>keyValueStore(),
                 partition, standby, query::run);
         if (page.olderCursor() != null) ctx.header("Link", "<" + nextLink(ctx, page.olderCursor()) + ">; rel=\"next\"");
-        Responses.rawJson(ctx, 200, page.toJsonArray());
+        Responses.rawJson(ctx, 200, opener.open(query.username(), page).toJsonArray());
     }
 
     private TimelineQuery query(Context ctx) {
@@ -54,7 +59,7 @@ final class TimelineRoutes implements Consumer<JavalinConfig> {
         String before = ctx.queryParam("before");
         if (before != null && !before.matches("[A-Za-z0-9_-]{22}")) throw ApiError.badField("before", "invalid cursor");
         return new TimelineQuery(
-                username.trim(),
+                privacy.customer(username.trim()), // the store key: the customer's pseudonym
                 limit(ctx.queryParam("limit")),
                 time(ctx, "since", Long.MIN_VALUE),
                 time(ctx, "until", Long.MAX_VALUE),

@@ -8,7 +8,11 @@ import dev.history.common.http.auth.Security;
 import dev.history.fulfillment.FulfillmentConfig;
 import dev.history.fulfillment.FulfillmentRoutes;
 import dev.history.fulfillment.FulfillmentService;
+import dev.history.common.privacy.ErasureSettings;
+import dev.history.common.privacy.Erasures;
+import dev.history.common.privacy.Privacy;
 import dev.history.gateway.DirectoryWrites;
+import dev.history.gateway.ErasureRoutes;
 import dev.history.gateway.GatewayConfig;
 import dev.history.gateway.GatewayRoutes;
 import dev.history.gateway.HistoryWriter;
@@ -43,6 +47,7 @@ public final class Standalone implements AutoCloseable {
     private final Javalin app;
     private final StreamsService streams;
     private final FulfillmentService fulfillment;
+    private Privacy privacy;
 
     private Standalone(Env env) {
         StandaloneConfig config = StandaloneConfig.from(env);
@@ -58,11 +63,16 @@ public final class Standalone implements AutoCloseable {
             StreamsServiceConfig streamsConfig = StreamsServiceConfig.from(effective);
             LOG.info("standalone settings: {} / {}", gateway, streamsConfig);
 
+            // Crypto-shredding is always on here: secrets not configured are generated once and kept in DATA_DIR.
+            ErasureSettings erasure = ErasureSettings.fromOrGenerate(effective, config.dataDir());
+            LOG.info("crypto-shredding: {}", erasure);
+            privacy = Privacy.start(erasure, gateway.kafka(), "standalone");
+            resources.add(0, privacy);
             Metrics metrics = new Metrics("standalone");
-            fulfillment = new FulfillmentService(FulfillmentConfig.from(effective), metrics.registry());
+            fulfillment = new FulfillmentService(FulfillmentConfig.from(effective), metrics.registry()).withPrivacy(privacy);
             resources.add(0, fulfillment);
             fulfillment.start();
-            streams = StreamsService.start(streamsConfig).bind(metrics);
+            streams = StreamsService.start(streamsConfig, privacy).bind(metrics);
             resources.add(0, streams);
             Producer<String, byte[]> producer = new KafkaProducer<>(gateway.kafka().producer("ingest-gateway"));
             resources.add(0, producer);
@@ -71,14 +81,17 @@ public final class Standalone implements AutoCloseable {
             checks.put("fulfillment", fulfillment::isReady);
             Security security = Security.create(gateway.auth(), gateway.kafka());
             resources.add(0, security);
-            DirectoryWrites directory = DirectoryWrites.start(gateway, producer);
+            DirectoryWrites directory = DirectoryWrites.start(gateway, producer, privacy);
             resources.add(0, directory);
-            HistoryWriter writer = new HistoryWriter(producer, gateway.kafka().topics().historyEvents());
+            HistoryWriter writer = new HistoryWriter(producer, gateway.kafka().topics().historyEvents(), privacy);
+            Erasures erasures = new Erasures(producer, gateway.kafka().topics(), privacy);
+            resources.add(0, erasures);
             // Identity lookups of the adapters go to this process's own read side (unless DIRECTORY_LOOKUP_URL says otherwise).
             AtomicReference<URI> self = new AtomicReference<>();
             app = HttpApp.create(gateway.http(), security, metrics.http(),
                     new GatewayRoutes(gateway, writer),
                     directory,
+                    new ErasureRoutes(erasures),
                     Adapters.create(gateway, writer, directory, self::get),
                     streams.routes(),
                     new FulfillmentRoutes(fulfillment),
@@ -103,6 +116,11 @@ public final class Standalone implements AutoCloseable {
     /** The HTTP app (its route table, for the security tests). */
     Javalin app() {
         return app;
+    }
+
+    /** The crypto-shredding keys and pseudonyms of this system (tests). */
+    public Privacy privacy() {
+        return privacy;
     }
 
     public String bootstrapServers() {

@@ -265,7 +265,7 @@ class HistoryApiTest {
         assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
         List<String> checked = new ArrayList<>();
         doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
-            String url = path.getKey().replace("{id}", "some-id");
+            String url = path.getKey().replace("{id}", "some-id").replace("{username}", "some-user");
             // Bodies and required parameters are left out on purpose: only the answer is checked.
             TestHttp.Response response = http.answerOnly().method(method.toUpperCase(), url);
             assertThat(response.body()).as("%s %s", method, url).doesNotContain("not found\"");

@@ -65,7 +65,8 @@ class RouteTableSecurityTest {
                 .contains("POST /history", "GET /history", "DELETE /history", "POST /history/batch", "GET /getuserdata",
                         "POST /userdata", "PUT /userdata", "DELETE /userdata", "GET /fulfillment/tasks", "POST /fulfillment",
                         "GET /fulfillment/{id}", "GET /metrics", "GET /health/live", "GET /health/ready", "GET /openapi.json",
-                        "POST /auth/stream-ticket", "POST /events", "POST /adapters/webex-cc");
+                        "POST /auth/stream-ticket", "POST /events", "POST /adapters/webex-cc",
+                        "DELETE /customers/{username}", "GET /customers/erasures/{id}");
         assertThat(RouteScopes.undeclared(routes)).as("routes without a declared scope").isEmpty();
     }
 
@@ -139,6 +140,7 @@ class RouteTableSecurityTest {
             case "POST /history/batch" -> "[{\"username\":\"" + USER + "\",\"source\":\"ivr\"}]";
             case "POST /userdata", "PUT /userdata" -> "{\"username\":\"" + USER + "\",\"ani\":\"+1 555 0100\"}";
             case "POST /fulfillment" -> "{\"task\":\"Replace card\",\"username\":\"" + USER + "\"}";
+            case "DELETE /customers/{username}" -> null; // the customer is in the path
             default -> method.equals("GET") ? null : "{\"username\":\"" + USER + "\"}";
         };
         if (method.equals("GET") && path.equals("/getuserdata")) path += "?ani=15550100";

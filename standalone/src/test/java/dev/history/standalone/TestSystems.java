@@ -33,8 +33,17 @@ public final class TestSystems {
         env.put("DATA_DIR", tempDir(name).toString());
         env.put("HTTP_PORT", Integer.toString(freePort()));
         env.put("COMMIT_INTERVAL_MS", "50");
+        // Crypto-shredding on, with secrets shared by every system of this test JVM (instances of one test
+        // class must agree on pseudonyms and keys), and a key topic per test class.
+        env.put("ERASURE_MASTER_KEYS", MASTER_KEYS);
+        env.put("ERASURE_PEPPER", PEPPER);
+        env.put("TOPIC_CUSTOMER_KEYS", name + "-customer-keys");
         return env;
     }
+
+    public static final String MASTER_KEYS = dev.history.common.privacy.MasterKeys.generate("test-1");
+    public static final String PEPPER = java.util.Base64.getEncoder().encodeToString(
+            dev.history.common.privacy.Gcm.randomBytes(32));
 
     /**
      * Adds what the fulfillment worker needs to a test environment: this task catalog, loopback webhooks

@@ -52,6 +52,7 @@ public final class CustomerKeys implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, Map<String, DataKey>> keys = new ConcurrentHashMap<>();
+    private final Map<String, DataKey> byKeyId = new ConcurrentHashMap<>();
     private final Map<String, String> wrappedWith = new ConcurrentHashMap<>(); // record key → master key id
     private final Map<String, KeyRecord> receipts = new ConcurrentHashMap<>();
     private final Set<String> forgottenKeyIds = ConcurrentHashMap.newKeySet();
@@ -106,7 +107,7 @@ public final class CustomerKeys implements AutoCloseable {
         DataKey key = new DataKey(customer, keyId, new SecretKeySpec(material, "AES"));
         return AsyncSends.send(producer, new ProducerRecord<>(topic, recordKey, Json.write(value)))
                 .thenApply(metadata -> {
-                    keys.computeIfAbsent(customer, c -> Collections.synchronizedMap(new LinkedHashMap<>())).putIfAbsent(keyId, key);
+                    add(key);
                     wrappedWith.put(recordKey, wrapped.masterKeyId());
                     return first(customer);
                 })
@@ -205,8 +206,23 @@ public final class CustomerKeys implements AutoCloseable {
         return perCustomer == null ? null : perCustomer.get(keyId);
     }
 
+    private void add(DataKey key) {
+        if (forgottenKeyIds.contains(key.keyId())) return; // a tombstone already read: never resurrect
+        keys.computeIfAbsent(key.customer(), c -> Collections.synchronizedMap(new LinkedHashMap<>())).putIfAbsent(key.keyId(), key);
+        byKeyId.putIfAbsent(key.keyId(), key);
+    }
+
+    /** The key of a key id, whoever's it is (sealed values that carry no customer, e.g. fulfillment requests). */
+    public Optional<DataKey> find(String keyId) {
+        DataKey key = byKeyId.get(keyId);
+        if (key != null || forgottenKeyIds.contains(keyId)) return Optional.ofNullable(key);
+        awaitCaughtUp();
+        return Optional.ofNullable(byKeyId.get(keyId));
+    }
+
     private void forgetLocally(String customer, String keyId) {
         forgottenKeyIds.add(keyId);
+        byKeyId.remove(keyId);
         Map<String, DataKey> perCustomer = keys.get(customer);
         if (perCustomer != null) perCustomer.remove(keyId);
         wrappedWith.remove(KeyRecord.dataKeyRecordKey(customer, keyId));
@@ -301,8 +317,7 @@ public final class CustomerKeys implements AutoCloseable {
             KeyRecord value = Json.read(record.value(), KeyRecord.class);
             byte[] material = wrapper.unwrap(new KeyWrapper.Wrapped(value.masterKeyId(), Base64.getDecoder().decode(value.wrapped())),
                     aad(recordKey));
-            keys.computeIfAbsent(customer, c -> Collections.synchronizedMap(new LinkedHashMap<>()))
-                    .putIfAbsent(keyId, new DataKey(customer, keyId, new SecretKeySpec(material, "AES")));
+            add(new DataKey(customer, keyId, new SecretKeySpec(material, "AES")));
             wrappedWith.put(recordKey, value.masterKeyId());
         } catch (RuntimeException e) {
             // e.g. wrapped by a master key no longer configured: that customer's data is unreadable here

@@ -38,6 +38,20 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
                 configured.keysTopic());
     }
 
+    /**
+     * For operator tools: the configured secrets, else those the standalone system keeps in
+     * {@code $DATA_DIR} (when that file exists; nothing is created), else off.
+     */
+    public static ErasureSettings fromEnvOrDataDir(Env env) {
+        ErasureSettings configured = from(env);
+        if (configured.enabled()) return configured;
+        Path file = Path.of(env.get("DATA_DIR", "data")).resolve(SECRETS_FILE);
+        if (!Files.exists(file)) return configured;
+        Properties kept = readOrCreate(file);
+        return new ErasureSettings(kept.getProperty("ERASURE_MASTER_KEYS"), kept.getProperty("ERASURE_PEPPER"),
+                configured.keysTopic());
+    }
+
     public boolean enabled() {
         return masterKeys != null && pepper != null;
     }

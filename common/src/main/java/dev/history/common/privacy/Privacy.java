@@ -96,14 +96,30 @@ public final class Privacy implements AutoCloseable {
      */
     public String open(String customer, String value) {
         if (!isSealed(value)) return value;
+        CustomerKeys.DataKey key = keyOf(value);
+        if (!key.customer().equals(customer)) throw new SealException("sealed for another customer");
+        return open(key, value);
+    }
+
+    /** The plaintext of a sealed value whatever customer it belongs to (the key id names the key). */
+    public String open(String value) {
+        return isSealed(value) ? open(keyOf(value), value) : value;
+    }
+
+    private CustomerKeys.DataKey keyOf(String value) {
         int dot = value.indexOf('.', SEALED_PREFIX.length());
         if (dot < 0) throw new SealException("malformed sealed field");
         String keyId = value.substring(SEALED_PREFIX.length(), dot);
         if (keys == null) throw new SealException("erasure is not configured");
-        CustomerKeys.DataKey key = keys.find(customer, keyId).orElseThrow(() -> new SealException("no key"));
+        return keys.find(keyId).orElseThrow(() -> new SealException("no key"));
+    }
+
+    private static String open(CustomerKeys.DataKey key, String value) {
+        String keyId = key.keyId();
+        String customer = key.customer();
         byte[] message;
         try {
-            message = Base64.getUrlDecoder().decode(value.substring(dot + 1));
+            message = Base64.getUrlDecoder().decode(value.substring(SEALED_PREFIX.length() + keyId.length() + 1));
         } catch (IllegalArgumentException e) {
             throw new SealException("malformed sealed field");
         }

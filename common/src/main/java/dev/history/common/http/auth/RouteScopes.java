@@ -49,7 +49,9 @@ public final class RouteScopes {
         declare("POST", "/userdata", RouteRule.needs(Scope.DIRECTORY_WRITE).audited(CHANGE));
         declare("PUT", "/userdata", RouteRule.needs(Scope.DIRECTORY_WRITE).audited(CHANGE));
         declare("DELETE", "/userdata", RouteRule.needs(Scope.DIRECTORY_WRITE).audited(CHANGE));
+        // Erasure (crypto-shredding, docs/OPERATIONS.md#forgetting-a-customer) and its receipts.
         declare("DELETE", "/customers/{username}", RouteRule.needs(Scope.ADMIN).audited(CHANGE));
+        declare("GET", "/customers/erasures/{id}", RouteRule.needs(Scope.ADMIN));
 
         // The widget's button list and a request's state: what a history reader (the desktop) needs.
         declare("GET", "/fulfillment/tasks", RouteRule.needs(Scope.HISTORY_READ));
