@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.history.common.Env;
 import dev.history.common.Json;
+import dev.history.common.privacy.ErasureSettings;
+import dev.history.common.privacy.Privacy;
+import dev.history.common.privacy.SealException;
 import dev.history.common.KafkaSettings;
 import dev.history.common.Timestamps;
 import java.io.IOException;
@@ -44,6 +47,10 @@ final class ExportCommand extends OpsCommand {
     @Option(names = "--dry-run", description = "Print which partition and offset range would be read; print no records.")
     boolean dryRun;
 
+    @Option(names = "--sealed", description = "Print sealed fields as they are on the topic (default: opened with the "
+            + "customer's data key; a field whose key was deleted by a forget prints as \"[erased]\").")
+    boolean sealed;
+
     /** The partition the default partitioner gives a key: murmur2 of the serialised key, modulo the partition count. */
     static int partitionFor(String key, int partitions) {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
@@ -55,10 +62,14 @@ final class ExportCommand extends OpsCommand {
         PrintWriter progress = progress();
         Env env = env();
         String name = topic != null ? topic : KafkaSettings.from(env).topics().historyEvents();
-        try (KafkaConnection kafka = openKafka(env, progress)) {
+        ErasureSettings erasure = ErasureSettings.fromEnvOrDataDir(env);
+        try (KafkaConnection kafka = openKafka(env, progress);
+                Privacy privacy = Privacy.start(erasure, kafka.settings(), "ops-export")) {
+            // With crypto-shredding on, records are keyed by the customer's pseudonym.
+            String recordKey = privacy.customer(username);
             TopicDescription description = Offsets.describe(kafka.admin(), Set.of(name)).get(name);
-            TopicPartition tp = new TopicPartition(name, partitionFor(username, description.partitions().size()));
-            byte[] key = username.getBytes(StandardCharsets.UTF_8);
+            TopicPartition tp = new TopicPartition(name, partitionFor(recordKey, description.partitions().size()));
+            byte[] key = recordKey.getBytes(StandardCharsets.UTF_8);
             long[] counts = {0, 0}; // scanned, exported
             try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("ops-export")) {
                 consumer.assign(List.of(tp));
@@ -73,7 +84,9 @@ final class ExportCommand extends OpsCommand {
                 PartitionRange.read(consumer, tp, start, end, record -> {
                     if (++counts[0] % PROGRESS_EVERY == 0) progress.printf("  scanned %d of %d%n", counts[0], end - start);
                     if (Arrays.equals(key, record.key())) {
-                        out.println(Json.writeString(line(record)));
+                        ObjectNode line = line(record, sealed ? null : privacy);
+                        if (!sealed && !recordKey.equals(username)) named(line, recordKey, username);
+                        out.println(Json.writeString(line));
                         counts[1]++;
                     }
                     return true;
@@ -85,15 +98,42 @@ final class ExportCommand extends OpsCommand {
         }
     }
 
-    private static ObjectNode line(ConsumerRecord<byte[], byte[]> record) {
+    private static ObjectNode line(ConsumerRecord<byte[], byte[]> record, Privacy privacy) {
         ObjectNode line = Json.MAPPER.createObjectNode();
         line.put("topic", record.topic());
         line.put("partition", record.partition());
         line.put("offset", record.offset());
         line.put("timestamp", Timestamps.format(Instant.ofEpochMilli(record.timestamp())));
         line.put("key", record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8));
-        line.set("value", value(record.value()));
+        JsonNode value = value(record.value());
+        line.set("value", privacy == null ? value : open(privacy, value));
         return line;
+    }
+
+    /** Opened for an operator: the username where the record has the customer's pseudonym (kept as recordKey). */
+    private static void named(ObjectNode line, String pseudonym, String username) {
+        line.put("recordKey", pseudonym);
+        line.put("key", username);
+        if (line.get("value") instanceof ObjectNode value && pseudonym.equals(value.path("username").asText())) {
+            value.put("username", username);
+        }
+    }
+
+    /** Every sealed string in the value opened (an erased customer's: "[erased]"). */
+    static JsonNode open(Privacy privacy, JsonNode node) {
+        if (node.isTextual() && Privacy.isSealed(node.asText())) {
+            try {
+                return Json.MAPPER.getNodeFactory().textNode(privacy.open(node.asText()));
+            } catch (SealException e) {
+                return Json.MAPPER.getNodeFactory().textNode("[erased]");
+            }
+        }
+        if (node.isObject()) {
+            ObjectNode copy = Json.MAPPER.createObjectNode();
+            node.fields().forEachRemaining(f -> copy.set(f.getKey(), open(privacy, f.getValue())));
+            return copy;
+        }
+        return node;
     }
 
     private static JsonNode value(byte[] value) {

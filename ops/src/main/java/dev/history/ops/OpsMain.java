@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
             StatusCommand.class,
             RedriveCommand.class,
             AuditCommand.class,
+            ForgetCommand.class,
+            RewrapCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OpsMain implements Runnable {

@@ -139,14 +139,17 @@ class OpsToolsTest {
         Ops.Result export = run(env, "export", "--username", username);
         assertThat(export.code()).isEqualTo(0);
 
+        // crypto-shredding: records are keyed by the customer's pseudonym; the export names the customer
+        String recordKey = system.privacy().customer(username);
         List<ConsumerRecord<byte[], byte[]>> expected = readAll(topic).stream()
-                .filter(r -> username.equals(new String(r.key(), StandardCharsets.UTF_8))).toList();
+                .filter(r -> recordKey.equals(new String(r.key(), StandardCharsets.UTF_8))).toList();
         assertThat(expected).hasSizeGreaterThanOrEqualTo(EVENTS);
         List<String> exportedOffsets = new ArrayList<>();
         for (String line : export.lines()) {
             JsonNode node = Json.MAPPER.readTree(line);
             assertThat(node.get("key").asText()).isEqualTo(username);
-            assertThat(node.get("partition").asInt()).isEqualTo(ExportCommand.partitionFor(username, 4));
+            assertThat(node.get("partition").asInt()).isEqualTo(ExportCommand.partitionFor(recordKey, 4));
+            assertThat(node.get("recordKey").asText()).isEqualTo(recordKey);
             assertThat(node.get("value").get("username").asText()).isEqualTo(username);
             assertThat(node.get("timestamp").asText()).endsWith("Z");
             exportedOffsets.add(node.get("partition").asInt() + "@" + node.get("offset").asLong());
@@ -158,6 +161,27 @@ class OpsToolsTest {
         Ops.Result unknown = run(env, "export", "--username", "nobody-" + System.nanoTime());
         assertThat(unknown.code()).isEqualTo(0);
         assertThat(unknown.out()).isEmpty();
+    }
+
+    @Test
+    void forgetErasesACustomerSoThatExportShowsNothingReadable() throws Exception {
+        String user = "forget-" + System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            assertThat(http.postJson("/history", "{\"username\":\"" + user + "\",\"source\":\"web\",\"note\":\"private " + i + "\"}")
+                    .status()).isEqualTo(200);
+        }
+        TestSystems.await("events visible", Duration.ofSeconds(30), () -> http.get("/history?username=" + user).json().size() == 3);
+        assertThat(run(env, "export", "--username", user).out()).contains("private 0");
+        assertThat(run(env, "export", "--username", user, "--sealed").out()).doesNotContain("private").contains("enc1.");
+
+        Ops.Result forget = run(env, "forget", "--username", user);
+        assertThat(forget.code()).isEqualTo(0);
+        assertThat(forget.out()).contains("\"status\":\"completed\"").contains("\"keysDeleted\":1").doesNotContain(user);
+        TestSystems.await("timeline cleared", Duration.ofSeconds(30), () -> http.get("/history?username=" + user).body().equals("[]"));
+        Ops.Result export = run(env, "export", "--username", user);
+        assertThat(export.out()).doesNotContain("private").contains("[erased]");
+        assertThat(run(env, "forget", "--username", user).out()).contains("\"keysDeleted\":0");
+        assertThat(run(env, "forget", "--help").out()).contains("--username").contains("--dry-run");
     }
 
     @Test

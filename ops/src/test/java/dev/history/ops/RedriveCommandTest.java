@@ -57,6 +57,8 @@ class RedriveCommandTest {
     /** Every delivery: path, webhook-id, webhook-attempt. */
     private static final List<String[]> deliveries = new CopyOnWriteArrayList<>();
 
+    private static dev.history.common.privacy.Privacy privacy;
+
     @BeforeAll
     static void start() throws Exception {
         sink = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
@@ -78,6 +80,9 @@ class RedriveCommandTest {
         env.put("FULFILLMENT_RETRY_JITTER", "0");
         env.put("FULFILLMENT_MAX_ATTEMPTS", "2");
         env.put("FULFILLMENT_COMMIT_INTERVAL_MS", "100");
+        // crypto-shredding is on (TestSystems.env): child events are keyed by pseudonym, their notes sealed
+        privacy = dev.history.common.privacy.Privacy.start(dev.history.common.privacy.ErasureSettings.from(Env.of(env)),
+                dev.history.common.KafkaSettings.from(Env.of(env)), "redrive-test");
         service = new FulfillmentService(FulfillmentConfig.from(Env.of(env)));
         service.start();
         TestSystems.await("fulfillment ready", Duration.ofSeconds(60), service::isReady);
@@ -86,6 +91,7 @@ class RedriveCommandTest {
     @AfterAll
     static void stop() {
         if (service != null) service.close();
+        if (privacy != null) privacy.close();
         if (sink != null) sink.stop(0);
     }
 
@@ -227,12 +233,13 @@ class RedriveCommandTest {
     }
 
     private static List<HistoryCommand> history(String username) {
-        return records(env.get("TOPIC_HISTORY_EVENTS")).stream().filter(r -> username.equals(r.key()))
+        String customer = privacy.customer(username);
+        return records(env.get("TOPIC_HISTORY_EVENTS")).stream().filter(r -> customer.equals(r.key()))
                 .map(r -> Json.read(r.value(), HistoryCommand.class)).toList();
     }
 
     private static List<String> notes(String username) {
-        return history(username).stream().map(c -> c.event().note()).toList();
+        return history(username).stream().map(c -> privacy.open(privacy.customer(username), c.event().note())).toList();
     }
 
     /** Every record of a topic up to its current end, partition by partition. */
