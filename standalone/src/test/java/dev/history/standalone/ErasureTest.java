@@ -3,7 +3,12 @@ package dev.history.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.history.common.Env;
 import dev.history.common.HistoryCommand;
+import dev.history.common.KafkaSettings;
+import dev.history.common.privacy.CustomerKeys;
+import dev.history.common.privacy.MasterKeys;
+import dev.history.common.privacy.Privacy;
 import dev.history.kafka.EmbeddedKafka;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
@@ -218,6 +223,33 @@ class ErasureTest {
         // a second, quiet forget leaves nothing at all
         awaitCompleted(http.method("DELETE", "/customers/" + user).json().get("id").asText());
         TestSystems.await("timeline cleared", Duration.ofSeconds(20), () -> http.get("/history?username=" + user).body().equals("[]"));
+    }
+
+    @Test
+    void masterKeyRotationRewrapsEveryDataKeyWithoutChangingIt() {
+        KafkaSettings kafka = KafkaSettings.from(Env.of(env));
+        String topic = NAME + "-rotation-keys";
+        kafka.ensureTopics(List.of(Privacy.keysTopic(topic, kafka)));
+        String m1 = MasterKeys.generate("m1");
+        String m2 = MasterKeys.generate("m2");
+        CustomerKeys.DataKey key;
+        try (CustomerKeys before = CustomerKeys.start(kafka, topic, MasterKeys.parse(m1), "rotation-before")) {
+            key = before.keyFor("c-rotation").join();
+        }
+        try (CustomerKeys during = CustomerKeys.start(kafka, topic, MasterKeys.parse(m2 + "," + m1), "rotation-during")) {
+            assertThat(during.find(key.keyId())).isPresent();
+            assertThat(during.rewrap()).isEqualTo(1);
+            assertThat(during.rewrap()).isZero();
+        }
+        try (CustomerKeys after = CustomerKeys.start(kafka, topic, MasterKeys.parse(m2), "rotation-after")) {
+            assertThat(after.find(key.keyId()).orElseThrow().key().getEncoded()).isEqualTo(key.key().getEncoded());
+            String sealed = Privacy.seal(key, "still readable");
+            assertThat(after.find(key.keyId())).isPresent();
+            assertThat(sealed).doesNotContain("still readable");
+        }
+        try (CustomerKeys wrong = CustomerKeys.start(kafka, topic, MasterKeys.parse(MasterKeys.generate("m2")), "rotation-wrong")) {
+            assertThat(wrong.size()).as("a master key with the right id but other bytes unwraps nothing").isZero();
+        }
     }
 
     @Test
