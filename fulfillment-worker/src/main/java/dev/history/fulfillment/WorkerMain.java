@@ -20,7 +20,9 @@ public final class WorkerMain {
         HttpSettings http = HttpSettings.from(env);
         Metrics metrics = new Metrics("fulfillment-worker");
         FulfillmentService service = new FulfillmentService(config, metrics.registry());
-        Security security = Security.create(config.auth(), config.kafka());
+        // The audit trail needs only the pseudonyms; the service loads the data keys once Kafka answers.
+        Security security = Security.create(config.auth(), config.kafka(),
+                dev.history.common.privacy.Privacy.pseudonymsOnly(config.erasure()));
         Javalin app = HttpApp.create(http, security, metrics.http(), new FulfillmentRoutes(service),
                 Readiness.route(Map.of("fulfillment", service::isReady)));
         app.start(http.port());

@@ -25,7 +25,7 @@ public final class StreamsMain {
         StreamsService service = StreamsService.start(config, privacy);
         Metrics metrics = new Metrics("history-streams");
         service.bind(metrics);
-        Security security = Security.create(config.auth(), config.kafka());
+        Security security = Security.create(config.auth(), config.kafka(), privacy);
         Javalin app = HttpApp.create(config.http(), security, metrics.http(), service.routes(), service.readiness())
                 .start(config.http().port());
         LOG.info("history-streams query-api listening on http://localhost:{} (application.server {})",

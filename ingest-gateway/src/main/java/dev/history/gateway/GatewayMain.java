@@ -37,10 +37,10 @@ public final class GatewayMain {
         }
         Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
-        Security security = Security.create(config.auth(), config.kafka());
         ErasureSettings erasure = ErasureSettings.from(Env.system());
         LOG.info("crypto-shredding: {}", erasure);
         Privacy privacy = Privacy.start(erasure, config.kafka(), "ingest-gateway");
+        Security security = Security.create(config.auth(), config.kafka(), privacy);
         DirectoryWrites directory = DirectoryWrites.start(config, producer, privacy);
         HistoryWriter writer = new HistoryWriter(producer, config.kafka().topics().historyEvents(), privacy);
         Javalin app = HttpApp.create(config.http(), security, metrics.http(),

@@ -33,16 +33,36 @@ final class AuditCommand extends OpsCommand {
     @Option(names = "--dry-run", description = "Print which partition and offset range would be read; print no records.")
     boolean dryRun;
 
+    /** The record as stored, naming the customer asked for where it holds the pseudonym. */
+    private String named(byte[] value, String recordKey) {
+        String text = new String(value, StandardCharsets.UTF_8);
+        if (recordKey.equals(username)) return text;
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = dev.history.common.Json.MAPPER.readTree(value);
+            if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object && recordKey.equals(object.path("username").asText())) {
+                object.put("username", username);
+                return dev.history.common.Json.writeString(object);
+            }
+        } catch (IOException e) {
+            // not JSON: as it is
+        }
+        return text;
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = out();
         PrintWriter progress = progress();
         Env env = env();
         String name = topic != null ? topic : env.get("TOPIC_AUDIT", "audit");
+        // With crypto-shredding on, audit records name the customer by its pseudonym (and are keyed by it).
+        dev.history.common.privacy.Privacy names = dev.history.common.privacy.Privacy.pseudonymsOnly(
+                dev.history.common.privacy.ErasureSettings.fromEnvOrDataDir(env));
+        String recordKey = names.customer(username);
         try (KafkaConnection kafka = openKafka(env, progress)) {
             TopicDescription description = Offsets.describe(kafka.admin(), Set.of(name)).get(name);
-            TopicPartition tp = new TopicPartition(name, ExportCommand.partitionFor(username, description.partitions().size()));
-            byte[] key = username.getBytes(StandardCharsets.UTF_8);
+            TopicPartition tp = new TopicPartition(name, ExportCommand.partitionFor(recordKey, description.partitions().size()));
+            byte[] key = recordKey.getBytes(StandardCharsets.UTF_8);
             long[] found = {0};
             try (KafkaConsumer<byte[], byte[]> consumer = kafka.consumer("ops-audit")) {
                 consumer.assign(List.of(tp));
@@ -55,7 +75,7 @@ final class AuditCommand extends OpsCommand {
                 }
                 PartitionRange.read(consumer, tp, start, end, record -> {
                     if (Arrays.equals(key, record.key()) && record.value() != null) {
-                        out.println(new String(record.value(), StandardCharsets.UTF_8));
+                        out.println(named(record.value(), recordKey));
                         found[0]++;
                     }
                     return true;

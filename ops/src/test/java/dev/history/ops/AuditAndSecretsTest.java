@@ -178,6 +178,9 @@ class AuditAndSecretsTest {
 
         List<String> secrets = new ArrayList<>(List.of(desk, flow, gone, wrongKey, jwt, OPAQUE, CLIENT_SECRET, TICKET_SECRET, ticket));
         keys.all().forEach(secrets::add);
+        // the crypto-shredding secrets (master key material and pepper) never show either
+        secrets.add(TestSystems.MASTER_KEYS.substring(TestSystems.MASTER_KEYS.indexOf(':') + 1));
+        secrets.add(TestSystems.PEPPER);
         String logs = String.join("\n", LOGS.list.stream().map(e -> e.getFormattedMessage()
                 + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList());
         String audit = trail.toString();

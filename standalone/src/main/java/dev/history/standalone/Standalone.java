@@ -79,7 +79,7 @@ public final class Standalone implements AutoCloseable {
             metrics.bind(producer);
             Map<String, BooleanSupplier> checks = new LinkedHashMap<>(streams.readinessChecks());
             checks.put("fulfillment", fulfillment::isReady);
-            Security security = Security.create(gateway.auth(), gateway.kafka());
+            Security security = Security.create(gateway.auth(), gateway.kafka(), privacy);
             resources.add(0, security);
             DirectoryWrites directory = DirectoryWrites.start(gateway, producer, privacy);
             resources.add(0, directory);

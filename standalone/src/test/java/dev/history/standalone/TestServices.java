@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import dev.history.common.privacy.ErasureSettings;
+import dev.history.common.privacy.Privacy;
 import dev.history.streams.StreamsService;
 import dev.history.streams.StreamsServiceConfig;
 
@@ -27,10 +29,13 @@ final class TestServices {
                 config.kafka().partitions(), config.kafka().replicationFactor(), config.kafka().minInsyncReplicas()));
         Producer<String, byte[]> producer = new KafkaProducer<>(config.kafka().producer("test-gateway"));
         resources.add(producer);
-        DirectoryWrites directory = DirectoryWrites.start(config, producer);
+        Privacy privacy = Privacy.start(ErasureSettings.from(Env.of(env)), config.kafka(), "test-gateway");
+        resources.add(privacy);
+        DirectoryWrites directory = DirectoryWrites.start(config, producer, privacy);
         resources.add(directory);
         Javalin app = HttpApp.create(config.http(),
-                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents())), directory).start(0);
+                new GatewayRoutes(config, new HistoryWriter(producer, config.kafka().topics().historyEvents(), privacy)),
+                directory).start(0);
         resources.add(app::stop);
         return new TestHttp(app.port());
     }
@@ -43,7 +48,9 @@ final class TestServices {
         StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(env).with(Map.of(
                 "HTTP_PORT", Integer.toString(port),
                 "STATE_DIR", TestSystems.tempDir("streams-" + name).toString())));
-        StreamsService service = StreamsService.start(config);
+        Privacy privacy = Privacy.start(ErasureSettings.from(Env.of(env)), config.kafka(), "test-streams-" + name);
+        resources.add(privacy);
+        StreamsService service = StreamsService.start(config, privacy);
         resources.add(service);
         Javalin app = HttpApp.create(config.http(), service.routes(), service.readiness()).start(port);
         resources.add(app::stop);

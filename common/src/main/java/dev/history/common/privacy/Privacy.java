@@ -53,8 +53,21 @@ public final class Privacy implements AutoCloseable {
                 TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01"));
     }
 
+    /**
+     * Pseudonyms without the keys (no Kafka needed): for what only names customers, e.g. the audit trail
+     * of a process that starts before Kafka answers.
+     */
+    public static Privacy pseudonymsOnly(ErasureSettings settings) {
+        return settings.enabled() ? new Privacy(settings.pseudonyms(), null) : disabled();
+    }
+
     public boolean enabled() {
         return keys != null;
+    }
+
+    /** Usernames and aliases are replaced by keyed hashes. */
+    public boolean pseudonymous() {
+        return pseudonyms != null;
     }
 
     public CustomerKeys keys() {

@@ -1,5 +1,6 @@
 package dev.history.common.http.auth;
 
+import dev.history.common.privacy.Privacy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Json;
 import dev.history.common.Timestamps;
@@ -21,9 +22,20 @@ final class AuditTrail {
     private static final int MAX_RESULT = 64 * 1024;
 
     private final AuditLog log;
+    private final Privacy privacy;
 
     AuditTrail(AuditLog log) {
+        this(log, Privacy.disabled());
+    }
+
+    /**
+     * @param privacy with crypto-shredding on, the record names the customer by its pseudonym and a lookup
+     *     value by its keyed hash (as the directory stores it), so a forgotten customer's audit records
+     *     identify nobody; {@code ops audit --username} finds them by the same hash
+     */
+    AuditTrail(AuditLog log, Privacy privacy) {
         this.log = log;
+        this.privacy = privacy;
     }
 
     void after(Context ctx) {
@@ -59,6 +71,13 @@ final class AuditTrail {
             lookupValue = "unparsed";
         }
         String route = Gate.matched(ctx) == null ? ctx.path() : Gate.matched(ctx).path;
+        if (privacy.pseudonymous()) {
+            username = privacy.customer(username);
+            if (lookupValue != null && LOOKUP_KINDS.contains(lookupKind)) {
+                String alias = dev.history.common.Aliases.key(lookupKind, lookupValue);
+                lookupValue = alias == null ? null : privacy.alias(alias).substring(lookupKind.length() + 1);
+            }
+        }
         return new AuditRecord(Timestamps.now(), who(ctx), kind(ctx), rule.audit().name().toLowerCase(Locale.ROOT),
                 ctx.method().name(), route, username, lookupKind, lookupValue, ctx.statusCode(), ctx.attribute(Gate.ADDRESS));
     }

@@ -1,5 +1,6 @@
 package dev.history.common.http.auth;
 
+import dev.history.common.privacy.Privacy;
 import dev.history.common.KafkaSettings;
 import dev.history.common.http.ApiError;
 import dev.history.common.http.Fields;
@@ -32,6 +33,7 @@ public final class Security implements AutoCloseable {
     private final StreamTickets tickets;
     private final AuditLog audit;
     private volatile boolean closed;
+    private Privacy privacy = Privacy.disabled();
 
     private Security(AuthSettings settings, AuditLog audit) {
         this.settings = settings;
@@ -42,6 +44,17 @@ public final class Security implements AutoCloseable {
 
     /** The protection a service's settings ask for; creates the audit topic and its producer when auditing is on. */
     public static Security create(AuthSettings settings, KafkaSettings kafka) {
+        return create(settings, kafka, Privacy.disabled());
+    }
+
+    /** As above; audit records name customers and lookup values by their pseudonyms when {@code privacy} is on. */
+    public static Security create(AuthSettings settings, KafkaSettings kafka, Privacy privacy) {
+        Security security = createWithoutPrivacy(settings, kafka);
+        security.privacy = privacy;
+        return security;
+    }
+
+    private static Security createWithoutPrivacy(AuthSettings settings, KafkaSettings kafka) {
         AuditLog audit = null;
         if (settings.audit().enabled()) {
             kafka.ensureTopics(List.of(new NewTopic(settings.audit().topic(), kafka.partitions(), kafka.replicationFactor())
@@ -82,7 +95,7 @@ public final class Security implements AutoCloseable {
                 new ClientAddress(settings.trustedProxies()));
         config.routes.beforeMatched(gate::handle);
         if (audit != null) {
-            AuditTrail trail = new AuditTrail(audit);
+            AuditTrail trail = new AuditTrail(audit, privacy);
             config.routes.after(trail::after);
         }
         config.routes.post(RouteScopes.STREAM_TICKET_PATH, this::issueTicket);
