@@ -248,19 +248,22 @@ public final class FulfillmentService implements AutoCloseable {
         FulfillmentStatus pending = FulfillmentStatus.pending(request);
         view.claim(pending);
         // Written on the acceptor's own thread: never on a Kafka client's I/O thread, never holding this one.
-        acceptor.write(records.accept(request, pending)).whenComplete((token, error) -> {
-            accepting.remove(request.id(), mine);
-            if (error != null) {
-                view.forget(request.id(), pending);
-                LOG.error("cannot accept fulfillment request {} for task {}: {}", request.id(), request.taskId(), error.toString());
-                mine.completeExceptionally(error);
-            } else {
-                LOG.debug("accepted fulfillment request {} task {} key={} topic={}", request.id(), request.taskId(),
-                        request.id(), config.topics().requests());
-                view.confirm(pending);
-                mine.complete(new Accepted(request.id(), false, token));
-            }
-        });
+        // The customer's data key first (created, asynchronously, for a new customer), so building the sealed
+        // records never waits for Kafka on this thread.
+        sealing.ready(request.username()).thenCompose(ready -> acceptor.write(records.accept(request, pending)))
+                .whenComplete((token, error) -> {
+                    accepting.remove(request.id(), mine);
+                    if (error != null) {
+                        view.forget(request.id(), pending);
+                        LOG.error("cannot accept fulfillment request {} for task {}: {}", request.id(), request.taskId(), error.toString());
+                        mine.completeExceptionally(error);
+                    } else {
+                        LOG.debug("accepted fulfillment request {} task {} key={} topic={}", request.id(), request.taskId(),
+                                request.id(), config.topics().requests());
+                        view.confirm(pending);
+                        mine.complete(new Accepted(request.id(), false, token));
+                    }
+                });
         return mine;
     }
 

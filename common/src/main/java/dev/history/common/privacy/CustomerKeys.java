@@ -61,6 +61,8 @@ public final class CustomerKeys implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread poller;
     private final Object progress = new Object();
+    private final Object endRequestLock = new Object();
+    private volatile CompletableFuture<Map<TopicPartition, Long>> endRequest;
 
     private CustomerKeys(KafkaSettings kafka, String topic, KeyWrapper wrapper, String clientId) {
         this.topic = topic;
@@ -94,7 +96,17 @@ public final class CustomerKeys implements AutoCloseable {
     public CompletableFuture<DataKey> keyFor(String customer) {
         DataKey existing = first(customer);
         if (existing != null) return CompletableFuture.completedFuture(existing);
-        return creating.computeIfAbsent(customer, this::create);
+        // One creation per customer at a time in this process. Not computeIfAbsent: a send that fails at
+        // once would complete (and clean up) inside the map's own update.
+        CompletableFuture<DataKey> mine = new CompletableFuture<>();
+        CompletableFuture<DataKey> running = creating.putIfAbsent(customer, mine);
+        if (running != null) return running;
+        create(customer).whenComplete((key, error) -> {
+            creating.remove(customer, mine);
+            if (error != null) mine.completeExceptionally(error);
+            else mine.complete(key);
+        });
+        return mine;
     }
 
     private CompletableFuture<DataKey> create(String customer) {
@@ -110,20 +122,7 @@ public final class CustomerKeys implements AutoCloseable {
                     add(key);
                     wrappedWith.put(recordKey, wrapped.masterKeyId());
                     return first(customer);
-                })
-                .whenComplete((k, e) -> creating.remove(customer));
-    }
-
-    /**
-     * The key a ciphertext names. A key id this process has not seen yet (just created by another
-     * process) waits for the ring to catch up once; a forgotten one is refused at once.
-     */
-    public Optional<DataKey> find(String customer, String keyId) {
-        DataKey key = lookup(customer, keyId);
-        if (key != null) return Optional.of(key);
-        if (forgottenKeyIds.contains(keyId)) return Optional.empty();
-        awaitCaughtUp();
-        return Optional.ofNullable(lookup(customer, keyId));
+                });
     }
 
     /**
@@ -212,7 +211,11 @@ public final class CustomerKeys implements AutoCloseable {
         byKeyId.putIfAbsent(key.keyId(), key);
     }
 
-    /** The key of a key id, whoever's it is (sealed values that carry no customer, e.g. fulfillment requests). */
+    /**
+     * The key a ciphertext names (its key id; whoever's it is). A key id this process has not seen yet (just
+     * created by another process) waits for the ring to read the topic to its end once; a forgotten one is
+     * refused at once.
+     */
     public Optional<DataKey> find(String keyId) {
         DataKey key = byKeyId.get(keyId);
         if (key != null || forgottenKeyIds.contains(keyId)) return Optional.ofNullable(key);
@@ -245,9 +248,6 @@ public final class CustomerKeys implements AutoCloseable {
             }
         }
     }
-
-    private final Object endRequestLock = new Object();
-    private volatile CompletableFuture<Map<TopicPartition, Long>> endRequest;
 
     /** End offsets are asked by the poller thread (the consumer is single-threaded), on behalf of the caller. */
     private Map<TopicPartition, Long> endOffsets() {
