@@ -2,6 +2,7 @@ package dev.history.gateway;
 
 import dev.history.common.Env;
 import dev.history.common.KafkaHealth;
+import dev.history.common.http.GracefulStop;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
@@ -37,18 +38,14 @@ public final class GatewayMain {
         Security security = Security.create(config.auth(), config.kafka());
         DirectoryWrites directory = DirectoryWrites.start(config, producer);
         HistoryWriter writer = new HistoryWriter(producer, config.kafka().topics().historyEvents());
+        GracefulStop stop = new GracefulStop();
         Javalin app = HttpApp.create(config.http(), security, metrics.http(),
                 new GatewayRoutes(config, writer),
                 directory,
                 Adapters.create(config, writer, directory, () -> null),
-                Readiness.route(Map.of("kafka", health::topicsReachable)));
+                Readiness.route(Map.of("kafka", health::topicsReachable, "accepting", stop::accepting)));
         app.start(config.http().port());
         LOG.info("ingest-gateway ready on http://localhost:{}", app.port());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
-            directory.close();
-            producer.close();
-            health.close();
-        }, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(stop.hook("shutdown", app, config.http(), directory, producer, health));
     }
 }
