@@ -64,6 +64,13 @@ final class Forwarder {
                     if (failure != null) ctx.removeHeader(STANDBY_HEADER);
                 });
             }
+            if (answer.statusCode() >= 500 && answer.headers().firstValue("Retry-After").isEmpty()) {
+                // The owner failed without the API's 503 (it was stopping, or something in between answered):
+                // the client gets the promised 503 with Retry-After, never a bare 5xx.
+                LOG.warn("owner {} answered {} to {} without Retry-After; answering 503", owner, answer.statusCode(), ctx.path());
+                Responses.error(ctx, ApiError.unavailable("the instance owning this customer could not answer; retry", 1));
+                return CompletableFuture.<Void>completedFuture(null);
+            }
             ctx.status(answer.statusCode()).result(answer.body());
             answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
             answer.headers().firstValue("Link").ifPresent(v -> ctx.header("Link", v));

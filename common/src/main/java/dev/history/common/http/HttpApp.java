@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.EofException;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +55,7 @@ public final class HttpApp {
             config.jetty.threadPool = pool;
             // Stopping waits for requests in flight (GracefulStop drains first); what Jetty answers itself is JSON.
             config.jetty.modifyServer(server -> {
-                server.setHandler(new GracefulHandler());
+                server.setHandler(new StoppingHandler());
                 server.setStopTimeout(settings.shutdownGrace().toMillis());
                 server.setErrorHandler(new JsonErrorPages());
             });

@@ -26,14 +26,21 @@ final class JsonErrorPages extends ErrorHandler {
     protected boolean generateAcceptableResponse(Request request, Response response, Callback callback, String contentType,
             List<Charset> charsets, int code, String message, Throwable cause) throws IOException {
         boolean clientError = code >= 400 && code < 500;
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", clientError ? (message == null || message.isBlank() ? HttpStatus.getMessage(code) : message)
-                : "the request failed inside the server before it could be answered; retry");
-        body.put("details", clientError ? Map.of() : Map.of("retryAfterSeconds", 1));
-        response.setStatus(clientError ? code : 503);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        if (!clientError) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-        response.write(true, ByteBuffer.wrap(Json.write(body)), callback);
+        if (clientError) {
+            write(response, callback, code, message == null || message.isBlank() ? HttpStatus.getMessage(code) : message);
+        } else {
+            write(response, callback, 503, "the request failed inside the server before it could be answered; retry");
+        }
         return true;
+    }
+
+    static void write(Response response, Callback callback, int status, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        body.put("details", status == 503 ? Map.of("retryAfterSeconds", 1) : Map.of());
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        response.write(true, ByteBuffer.wrap(Json.write(body)), callback);
     }
 }

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.history.common.Env;
 import io.javalin.Javalin;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,6 +49,9 @@ class GracefulStopTest {
         int port = app.port();
         assertThat(get(port, "/health/ready").statusCode()).isEqualTo(200);
 
+        // A keep-alive connection (a proxy's) opened before the stop, used again after HTTP began to stop.
+        Socket keptAlive = new Socket(InetAddress.getLoopbackAddress(), port);
+        assertThat(exchange(keptAlive, "/fast")).startsWith("HTTP/1.1 200 ");
         CompletableFuture<HttpResponse<String>> slow = CLIENT.sendAsync(request(port, "/slow"), HttpResponse.BodyHandlers.ofString());
         assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
         Thread stopping = stop.hook("test-stop", app, settings, () -> closed.add("kafka clients"));
@@ -59,6 +66,10 @@ class GracefulStopTest {
             Thread.sleep(20);
         }
         assertThat(closed).as("clients stay open while a request is in flight").isEmpty();
+        String turnedAway = exchange(keptAlive, "/fast");
+        assertThat(turnedAway).startsWith("HTTP/1.1 503 ").containsIgnoringCase("Retry-After: 1")
+                .containsIgnoringCase("Content-Type: application/json").contains("{\"error\":\"this instance is stopping; retry\"");
+        keptAlive.close();
         slowMayFinish.complete(null);
         HttpResponse<String> answer = slow.get(10, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).isEqualTo(200);
@@ -99,6 +110,22 @@ class GracefulStopTest {
             assertThat(System.nanoTime()).as("%s answering %d", path, status).isLessThan(deadline);
             Thread.sleep(20);
         }
+    }
+
+    /** One request on an open connection, its whole answer (headers and a Content-Length body) as text. */
+    private static String exchange(Socket socket, String path) throws IOException {
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) throw new IOException("connection closed after: " + head);
+            head.append((char) b);
+        }
+        Matcher length = Pattern.compile("(?im)^content-length: *(\\d+)").matcher(head);
+        byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+        return head + new String(body, StandardCharsets.UTF_8);
     }
 
     private static boolean accepts(int port) {
