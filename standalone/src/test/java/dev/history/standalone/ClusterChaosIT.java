@@ -63,7 +63,7 @@ class ClusterChaosIT {
     private static final Path ROOT = Path.of("").toAbsolutePath().getFileName().toString().equals("standalone")
             ? Path.of("").toAbsolutePath().getParent() : Path.of("").toAbsolutePath();
     private static final int CUSTOMERS = 60;
-    private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
+    private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(240); // loaded 2-core machines differ 3–4×
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
