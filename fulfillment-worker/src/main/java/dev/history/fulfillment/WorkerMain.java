@@ -1,6 +1,7 @@
 package dev.history.fulfillment;
 
 import dev.history.common.Env;
+import dev.history.common.http.GracefulStop;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.Metrics;
@@ -23,14 +24,12 @@ public final class WorkerMain {
         // The audit trail needs only the pseudonyms; the service loads the data keys once Kafka answers.
         Security security = Security.create(config.auth(), config.kafka(),
                 dev.history.common.privacy.Privacy.pseudonymsOnly(config.erasure()));
+        GracefulStop stop = new GracefulStop();
         Javalin app = HttpApp.create(http, security, metrics.http(), new FulfillmentRoutes(service),
-                Readiness.route(Map.of("fulfillment", service::isReady)));
+                Readiness.route(Map.of("fulfillment", service::isReady, "accepting", stop::accepting)));
         app.start(http.port());
         // Kafka may not answer yet (a cold cluster can time out the first initTransactions): keep trying, not ready meanwhile.
         service.startRetrying(Duration.ofSeconds(2));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
-            service.close();
-        }, "fulfillment-shutdown"));
+        Runtime.getRuntime().addShutdownHook(stop.hook("fulfillment-shutdown", app, http, service));
     }
 }

@@ -140,6 +140,11 @@ public final class StreamsService implements AutoCloseable {
         return Readiness.route(readinessChecks());
     }
 
+    /** Ends every live stream (its browser reconnects, with Last-Event-ID, to another instance). */
+    public void endLiveStreams() {
+        query.endLiveStreams();
+    }
+
     @Override
     public void close() {
         query.endLiveStreams(); // live streams end first, so their clients reconnect to an instance that stays

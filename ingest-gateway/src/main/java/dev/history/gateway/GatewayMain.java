@@ -5,6 +5,7 @@ import dev.history.common.KafkaHealth;
 import dev.history.common.privacy.ErasureSettings;
 import dev.history.common.privacy.Privacy;
 import dev.history.common.privacy.Erasures;
+import dev.history.common.http.GracefulStop;
 import dev.history.common.http.HttpApp;
 import dev.history.common.http.Metrics;
 import dev.history.common.http.Readiness;
@@ -43,20 +44,15 @@ public final class GatewayMain {
         Security security = Security.create(config.auth(), config.kafka(), privacy);
         DirectoryWrites directory = DirectoryWrites.start(config, producer, privacy);
         HistoryWriter writer = new HistoryWriter(producer, config.kafka().topics().historyEvents(), privacy);
+        GracefulStop stop = new GracefulStop();
         Javalin app = HttpApp.create(config.http(), security, metrics.http(),
                 new GatewayRoutes(config, writer),
                 directory,
                 new ErasureRoutes(new Erasures(producer, config.kafka().topics(), privacy)),
                 Adapters.create(config, writer, directory, () -> null),
-                Readiness.route(Map.of("kafka", health::topicsReachable)));
+                Readiness.route(Map.of("kafka", health::topicsReachable, "accepting", stop::accepting)));
         app.start(config.http().port());
         LOG.info("ingest-gateway ready on http://localhost:{}", app.port());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
-            directory.close();
-            producer.close();
-            privacy.close();
-            health.close();
-        }, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(stop.hook("shutdown", app, config.http(), directory, producer, privacy, health));
     }
 }

@@ -8,10 +8,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -87,6 +91,16 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Standby checks ask Kafka (offsets, committed positions, the changelog's tail): never on a request thread.
+     * Two threads and a short queue: when failover reads pile up beyond that, the surplus gets its 503 at once.
+     */
+    private final ThreadPoolExecutor standbyChecks = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(64), r -> {
+                Thread t = new Thread(r, "standby-check");
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.AbortPolicy());
     private final Set<Runnable> tickListeners = ConcurrentHashMap.newKeySet();
     private volatile boolean ready;
     private volatile Map<TopicPartition, Long> committed = Map.of();
@@ -130,15 +144,24 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
     }
 
     /**
-     * 503 unless this instance's standby copy of {@code store}'s partition holds everything acknowledged before
+     * Completes when this instance's standby copy of {@code store}'s partition holds everything acknowledged before
      * now (the owner is unreachable or unknown, so this copy would answer instead): the group has committed the
      * whole input partition (committed offset at the input's high watermark: no acknowledged record waits
      * unprocessed or uncommitted in the owner), no transaction is open on the changelog, and the standby has
      * applied the changelog up to its end (after its position there are only transaction markers or aborted
      * records). A standby is otherwise "the owner's last committed state", which can miss events acknowledged
-     * seconds before the owner died (issue 10: answered 200 without them for about 36 s).
+     * seconds before the owner died (issue 10: answered 200 without them for about 36 s). Otherwise it fails with
+     * a 503 {@link ApiError}. The checks run on their own threads, never the caller's.
      */
-    void requireStandbyComplete(String store, int partition) {
+    CompletableFuture<Void> standbyComplete(String store, int partition) {
+        try {
+            return CompletableFuture.runAsync(() -> requireStandbyComplete(store, partition), standbyChecks);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(standbyIncomplete("too many standby checks waiting"));
+        }
+    }
+
+    private void requireStandbyComplete(String store, int partition) {
         TopicPartition input = inputOf(store, partition);
         TopicPartition changelog = new TopicPartition(applicationId + "-" + store + "-changelog", partition);
         long timeout = kafka.requestTimeout().toMillis();
@@ -349,6 +372,7 @@ final class CatchUp implements ProcessedOffsets.Listener, AutoCloseable {
 
     @Override
     public void close() {
+        standbyChecks.shutdownNow();
         ticker.shutdownNow();
         try {
             ticker.awaitTermination(5, TimeUnit.SECONDS);

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Standby answers (owner unreachable or unknown) carry {@code X-History-Standby: true}. A standby holds
  * what the owner had committed, so it answers only when that is everything acknowledged so far
- * ({@link CatchUp#requireStandbyComplete}), else 503; a read with a token never gets one.
+ * ({@link CatchUp#standbyComplete}, checked off the request thread), else 503; a read with a token never gets one.
  */
 final class ConsistentReads {
     private static final Logger LOG = LoggerFactory.getLogger(ConsistentReads.class);
@@ -55,16 +55,16 @@ final class ConsistentReads {
         boolean standbyAllowed = placement.standbyHere() && token == null;
         if (placement.ownerUnknown()) {
             if (!standbyAllowed) throw ApiError.unavailable("the instance owning this customer is not known right now", 1);
-            catchUp.requireStandbyComplete(store, placement.partition());
-            ctx.header(Forwarder.STANDBY_HEADER, "true");
-            answer.answer(placement.partition(), true);
+            ctx.future(() -> catchUp.standbyComplete(store, placement.partition()).thenRun(() -> {
+                ctx.header(Forwarder.STANDBY_HEADER, "true");
+                answer.answer(placement.partition(), true);
+            }));
             return;
         }
         if (!placement.isLocal()) {
-            forwarder.forward(ctx, placement.remote(), standbyAllowed ? () -> {
-                catchUp.requireStandbyComplete(store, placement.partition());
-                answer.answer(placement.partition(), true);
-            } : null);
+            forwarder.forward(ctx, placement.remote(), standbyAllowed
+                    ? () -> catchUp.standbyComplete(store, placement.partition()).thenRun(() -> answer.answer(placement.partition(), true))
+                    : null);
             return;
         }
         int partition = placement.partition();

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ final class Forwarder {
      * reached and {@code standby} is given (non-null), answers from this instance's standby copy instead
      * of 503: the owner may have just died and the group not yet noticed.
      */
-    void forward(Context ctx, HostInfo owner, Runnable standby) {
+    void forward(Context ctx, HostInfo owner, Supplier<CompletableFuture<Void>> standby) {
         if (wasForwarded(ctx)) throw KeyLocator.moving();
         String query = ctx.queryString();
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + ctx.path() + (query == null ? "" : "?" + query));
@@ -52,27 +53,31 @@ final class Forwarder {
         ctx.future(() -> response.handle((answer, error) -> {
             if (error != null) {
                 LOG.warn("forwarding {} to owner {} failed{}: {}", ctx.path(), owner,
-                        standby == null ? "" : ", answering from the local standby", error.toString());
+                        standby == null ? "" : ", answering from the local standby if it is complete", error.toString());
                 if (standby == null) {
                     Responses.error(ctx, ApiError.unavailable("the instance owning this customer is unreachable", 1));
-                } else {
-                    try {
-                        ctx.header(STANDBY_HEADER, "true");
-                        standby.run();
-                    } catch (ApiError e) {
-                        ctx.removeHeader(STANDBY_HEADER);
-                        Responses.error(ctx, e);
-                    }
+                    return CompletableFuture.<Void>completedFuture(null);
                 }
-                return null;
+                ctx.header(STANDBY_HEADER, "true");
+                // A refused standby answer (503) reaches the exception mappers without the standby header.
+                return standby.get().whenComplete((done, failure) -> {
+                    if (failure != null) ctx.removeHeader(STANDBY_HEADER);
+                });
+            }
+            if (answer.statusCode() >= 500 && answer.headers().firstValue("Retry-After").isEmpty()) {
+                // The owner failed without the API's 503 (it was stopping, or something in between answered):
+                // the client gets the promised 503 with Retry-After, never a bare 5xx.
+                LOG.warn("owner {} answered {} to {} without Retry-After; answering 503", owner, answer.statusCode(), ctx.path());
+                Responses.error(ctx, ApiError.unavailable("the instance owning this customer could not answer; retry", 1));
+                return CompletableFuture.<Void>completedFuture(null);
             }
             ctx.status(answer.statusCode()).result(answer.body());
             answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
             answer.headers().firstValue("Link").ifPresent(v -> ctx.header("Link", v));
             answer.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
             answer.headers().firstValue(STANDBY_HEADER).ifPresent(v -> ctx.header(STANDBY_HEADER, v));
-            return null;
-        }));
+            return CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(next -> next));
     }
 
     /** A GET to the owner for a check made while handling a write; never blocks the calling thread. */

@@ -290,10 +290,22 @@ class KillNineChaosTest {
     }
 
     private void assertFulfillmentsFinished() {
-        TestSystems.await("every accepted request in a final state", Duration.ofSeconds(120), () -> accepted.stream().allMatch(id -> {
-            Answer a = send("GET", "/fulfillment/" + id, null, null);
-            return a.status() == 200 && "succeeded".equals(Json.read(a.body().getBytes(), JsonNode.class).path("state").asText());
-        }));
+        Map<String, String> unfinished = new ConcurrentHashMap<>();
+        try {
+            TestSystems.await("every accepted request in a final state", Duration.ofSeconds(120), () -> {
+                unfinished.clear();
+                for (String id : accepted) {
+                    Answer a = send("GET", "/fulfillment/" + id, null, null);
+                    boolean done = a.status() == 200
+                            && "succeeded".equals(Json.read(a.body().getBytes(), JsonNode.class).path("state").asText());
+                    if (!done && unfinished.size() < 10) unfinished.put(id, a.status() + " " + a.body());
+                }
+                return unfinished.isEmpty();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; not succeeded (first 10): " + unfinished
+                    + "; the sink saw them succeed: " + unfinished.keySet().stream().filter(sinkSuccesses::containsKey).toList(), e);
+        }
         for (String id : accepted) assertThat(sinkSuccesses).as("webhook called for " + id).containsKey(id);
         for (int f = 0; f < 20; f++) {
             List<String> ids = idList(send("GET", "/history?username=f" + f, null, null).body());

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,13 @@ public final class HttpApp {
             QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()));
             pool.setName("http");
             config.jetty.threadPool = pool;
+            // Stopping waits for requests in flight (GracefulStop drains first); what Jetty answers itself is JSON.
+            config.jetty.modifyServer(server -> {
+                server.setHandler(new StoppingHandler());
+                server.setStopTimeout(settings.shutdownGrace().toMillis());
+                server.setErrorHandler(new JsonErrorPages());
+            });
+            config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorPages()));
             new Cors(settings.corsOrigins(), security.settings().enforced()).install(config);
             security.install(config);
             errors(config);
@@ -71,6 +79,12 @@ public final class HttpApp {
         config.routes.exception(ApiError.class, (e, ctx) -> Responses.error(ctx, e));
         config.routes.exception(HttpResponseException.class, (e, ctx) ->
                 Responses.error(ctx, e.getStatus(), e.getMessage(), Map.of()));
+        // The connection ended before the body did (the client or a proxy gave up): nothing was read, nothing
+        // written; one line, not a stack trace, and the error shape should anyone still be listening.
+        config.routes.exception(EofException.class, (e, ctx) -> {
+            LOG.warn("{} {}: the request body ended early; nothing written", ctx.method(), ctx.path());
+            Responses.error(ctx, 400, "the request body ended before its declared length", Map.of());
+        });
         config.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             Responses.error(ctx, 500, "internal error", Map.of());
