@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.internals.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,8 +160,10 @@ public final class FulfillmentService implements AutoCloseable {
         acceptor.start();
         view = new StatusStore(kafka, config.topics().status(), config.stateDir().resolve("status"));
         view.start();
-        // A transaction left hanging on a topic the worker reads (requests, retries, status) would stall it.
-        List<String> read = List.of(config.topics().requests(), config.topics().retries(), config.topics().status());
+        // A transaction left hanging on a topic the worker reads (requests, retries, status) would stall it, and
+        // one whose pending offset commit hangs on the group offsets topic would block its committed offsets.
+        List<String> read = List.of(config.topics().requests(), config.topics().retries(), config.topics().status(),
+                Topic.GROUP_METADATA_TOPIC_NAME);
         hanging = new HangingTransactions(kafka, "fulfillment-" + instance + "-hanging-transactions", read::contains,
                 config.hangingTransactions()).start(Duration.ofSeconds(5));
         if (config.workerEnabled()) {

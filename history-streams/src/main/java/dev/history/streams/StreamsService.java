@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -48,10 +49,13 @@ public final class StreamsService implements AutoCloseable {
         List<String> inputs = List.of(config.kafka().topics().historyEvents(), config.kafka().topics().customerProfiles());
         this.health = new KafkaHealth(config.kafka(), inputs);
         // A hanging transaction on an input, changelog or repartition partition would keep it from ever
-        // catching up (reads 503 for good): watch every topic this application reads.
+        // catching up (reads 503 for good): watch every topic this application reads. And the group offsets
+        // topic: a transaction's pending offset commit left there blocks every read of committed offsets
+        // (seen after a kill -9 of the standalone system: "Timeout ... before the last committed offset ...").
         String internal = config.applicationId() + "-";
         this.hanging = new HangingTransactions(config.kafka(), internal + "hanging-transactions",
-                topic -> inputs.contains(topic) || topic.startsWith(internal), config.hangingTransactions());
+                topic -> inputs.contains(topic) || topic.startsWith(internal) || Topic.GROUP_METADATA_TOPIC_NAME.equals(topic),
+                config.hangingTransactions());
     }
 
     /** Creates missing topics and starts processing; reads answer 503 until their partitions are caught up. */

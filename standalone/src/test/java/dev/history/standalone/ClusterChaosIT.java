@@ -182,7 +182,7 @@ class ClusterChaosIT {
             awaitRecovered(killController);
             Phase killSecond = phase("kill -9 " + second + " too (2 of 3 brokers down)");
             cluster(Duration.ofSeconds(30), "kill", second);
-            await(second + " gone", Duration.ofSeconds(10), () -> !accepts(basePort + Integer.parseInt(second.substring(6))));
+            await(second + " gone", Duration.ofSeconds(10), () -> !TestSystems.accepts(basePort + Integer.parseInt(second.substring(6))));
             twoDownFrom = System.nanoTime();
             int before = writes503.get();
             await("writes answered 503 while 2 of 3 brokers are down", Duration.ofSeconds(60), () -> writes503.get() >= before + 5);
@@ -703,15 +703,6 @@ class ClusterChaosIT {
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             sleep(100);
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -6,9 +6,6 @@ import dev.history.common.http.HttpApp;
 import dev.history.common.http.HttpSettings;
 import dev.history.common.http.Responses;
 import io.javalin.Javalin;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -129,19 +126,10 @@ class FrontProxyTest {
         for (String var : List.of("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")) builder.environment().put(var, dir.toString());
         caddy = builder.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!accepts(port)) {
+        while (!TestSystems.accepts(port)) {
             assertThat(caddy.isAlive()).as("caddy exited: %s", Files.readString(dir.resolve("caddy.log"))).isTrue();
             assertThat(System.nanoTime()).as("caddy listening on %d", port).isLessThan(deadline);
             Thread.sleep(50); // polling a port that is not yet open: nothing to wait on instead
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

@@ -49,6 +49,7 @@ public final class HttpApp {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = settings.maxRequestBytes();
+            config.appData(RequestBodies.SERVER_LIMIT, settings.maxRequestBytes());
             config.router.ignoreTrailingSlashes = true;
             QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()));
             pool.setName("http");

@@ -4,7 +4,6 @@ import dev.history.common.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ErrorHandler;
@@ -35,9 +34,7 @@ final class JsonErrorPages extends ErrorHandler {
     }
 
     static void write(Response response, Callback callback, int status, String message) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", message);
-        body.put("details", status == 503 ? Map.of("retryAfterSeconds", 1) : Map.of());
+        Map<String, Object> body = Responses.errorBody(message, status == 503 ? Map.of("retryAfterSeconds", 1) : Map.of());
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         if (status == 503) response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");

@@ -3,6 +3,7 @@ package dev.history.common.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Json;
+import io.javalin.config.Key;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /** Reads request bodies: JSON or form-urlencoded, size-checked, with one error per kind of bad input. */
 public final class RequestBodies {
-    static final long DRAIN_FACTOR = 4;
+    /** The server's own body limit (HTTP_MAX_REQUEST_BYTES): a too-large body up to it is drained. */
+    static final Key<Long> SERVER_LIMIT = new Key<>("http.max-request-bytes");
 
     private RequestBodies() {}
 
@@ -29,13 +31,14 @@ public final class RequestBodies {
     }
 
     /**
-     * The body, refused with 413 when its declared length is already too large. A body up to
-     * {@link #DRAIN_FACTOR} times the limit is read and discarded first, so the client (still sending)
-     * gets the 413 rather than a reset connection; a larger one is not read at all.
+     * The body, refused with 413 when its declared length is already too large. A body up to the
+     * server's own limit is read and discarded first, as nginx's lingering close does: closing with
+     * unread bytes makes the kernel reset the connection, and the client, still sending, never sees
+     * its 413. A body beyond the server's limit is not read at all.
      */
     public static byte[] bytes(Context ctx, long maxBytes) {
         if (ctx.contentLength() > maxBytes) {
-            if (ctx.contentLength() <= DRAIN_FACTOR * maxBytes) discard(ctx);
+            if (ctx.contentLength() <= ctx.appData(SERVER_LIMIT)) discard(ctx);
             throw tooLarge(ctx.contentLength(), maxBytes);
         }
         byte[] body = ctx.bodyAsBytes();

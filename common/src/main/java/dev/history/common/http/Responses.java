@@ -35,9 +35,14 @@ public final class Responses {
     }
 
     public static void error(Context ctx, int status, String message, Map<String, Object> details) {
+        json(ctx, status, errorBody(message, details));
+    }
+
+    /** The one error shape, for the answers written below Javalin (Jetty's own: {@code JsonErrorPages}). */
+    static Map<String, Object> errorBody(String message, Map<String, Object> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", message);
         body.put("details", details == null ? Map.of() : details);
-        json(ctx, status, body);
+        return body;
     }
 }
