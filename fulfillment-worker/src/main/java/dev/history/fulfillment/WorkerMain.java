@@ -20,6 +20,7 @@ public final class WorkerMain {
         FulfillmentConfig config = FulfillmentConfig.from(env);
         HttpSettings http = HttpSettings.from(env);
         Metrics metrics = new Metrics("fulfillment-worker");
+        config.erasure().log(org.slf4j.LoggerFactory.getLogger(WorkerMain.class));
         FulfillmentService service = new FulfillmentService(config, metrics.registry());
         // The audit trail needs only the pseudonyms; the service loads the data keys once Kafka answers.
         Security security = Security.create(config.auth(), config.kafka(),

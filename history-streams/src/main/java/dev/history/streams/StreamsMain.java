@@ -25,7 +25,7 @@ public final class StreamsMain {
         StreamsServiceConfig config = StreamsServiceConfig.from(Env.system());
         LOG.info("starting history-streams: {}", config);
         ErasureSettings erasure = ErasureSettings.from(Env.system());
-        LOG.info("crypto-shredding: {}", erasure);
+        erasure.log(LOG);
         Privacy privacy = Privacy.start(erasure, config.kafka(), "history-streams");
         StreamsService service = StreamsService.start(config, privacy);
         Metrics metrics = new Metrics("history-streams");

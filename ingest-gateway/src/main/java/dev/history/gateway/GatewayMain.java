@@ -39,7 +39,7 @@ public final class GatewayMain {
         Metrics metrics = new Metrics("ingest-gateway").bind(producer);
         KafkaHealth health = new KafkaHealth(config.kafka(), List.of(config.kafka().topics().historyEvents()));
         ErasureSettings erasure = ErasureSettings.from(Env.system());
-        LOG.info("crypto-shredding: {}", erasure);
+        erasure.log(LOG);
         Privacy privacy = Privacy.start(erasure, config.kafka(), "ingest-gateway");
         Security security = Security.create(config.auth(), config.kafka(), privacy);
         DirectoryWrites directory = DirectoryWrites.start(config, producer, privacy);

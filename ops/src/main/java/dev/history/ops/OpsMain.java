@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             AuditCommand.class,
             ForgetCommand.class,
             RewrapCommand.class,
+            ErasureSecretsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OpsMain implements Runnable {

@@ -56,27 +56,30 @@ class ComposeFileTest {
         }
     }
 
+    @org.junit.jupiter.api.io.TempDir
+    Path secretsDir;
+
     @Test
     void everyServiceRunsTwiceAndParsesItsSettingsWithTheCodesOwnConfig() {
         assertThat(commands()).containsEntry("gateway", List.of("gateway-1", "gateway-2"))
                 .containsEntry("streams", List.of("streams-1", "streams-2"))
                 .containsEntry("worker", List.of("worker-1", "worker-2"));
-        for (String name : names("gateway-")) checkKafka(GatewayConfig.from(Env.of(env(name))).kafka());
+        for (String name : names("gateway-")) checkKafka(GatewayConfig.from(Env.of(runnable(name))).kafka());
         for (String name : names("worker-")) {
-            Map<String, String> env = new HashMap<>(env(name));
+            Map<String, String> env = new HashMap<>(runnable(name));
             env.put("FULFILLMENT_TASKS_FILE", ROOT.resolve("deploy/fulfillment-tasks.json").toString());
             FulfillmentConfig config = FulfillmentConfig.from(Env.of(env));
             checkKafka(config.kafka());
             assertThat(config.tasks().active()).isNotEmpty();
         }
         for (String name : names("streams-")) {
-            StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(env(name)));
+            StreamsServiceConfig config = StreamsServiceConfig.from(Env.of(runnable(name)));
             checkKafka(config.kafka());
             assertThat(config.applicationId()).isEqualTo("history-streams");
             assertThat(config.query().advertisedHost()).isEqualTo(name);
             // Directory writes (gateways) wait for the decisions this application publishes.
             for (String gateway : names("gateway-")) {
-                assertThat(GatewayConfig.from(Env.of(env(gateway))).decisionsTopic()).isEqualTo(config.decisionsTopic());
+                assertThat(GatewayConfig.from(Env.of(runnable(gateway))).decisionsTopic()).isEqualTo(config.decisionsTopic());
             }
             assertThat(config.standbyReplicas()).isGreaterThanOrEqualTo(1);
             assertThat(services.get(name)).containsKey("volumes");
@@ -84,6 +87,16 @@ class ComposeFileTest {
         for (String name : appServices()) {
             assertThat(services.get(name)).as(name).containsKeys("healthcheck", "mem_limit", "depends_on");
         }
+    }
+
+    /** A service's settings with the mounted erasure secrets file made here (the deployment creates its own). */
+    private Map<String, String> runnable(String service) {
+        Path secrets = secretsDir.resolve("erasure-secrets.properties");
+        dev.history.common.privacy.ErasureSettings.writeSecretsFile(secrets, null);
+        Map<String, String> env = new HashMap<>(env(service));
+        assertThat(env).containsEntry("ERASURE_SECRETS_FILE", "/config/erasure-secrets.properties");
+        env.put("ERASURE_SECRETS_FILE", secrets.toString());
+        return env;
     }
 
     @Test
@@ -128,11 +141,18 @@ class ComposeFileTest {
         // instead of the mounted key file), trusted proxy, heap and the proxy's address for identity
         // lookups differ; everything else is the same.
         List<String> loopback = List.of("KAFKA_BOOTSTRAP_SERVERS", "HTTP_PORT", "HTTP_HOST", "API_KEYS_FILE",
-                "HTTP_TRUSTED_PROXIES", "JAVA_OPTS", "ADVERTISED_HOST", "STATE_DIR", "DIRECTORY_LOOKUP_URL");
+                "HTTP_TRUSTED_PROXIES", "JAVA_OPTS", "ADVERTISED_HOST", "STATE_DIR", "DIRECTORY_LOOKUP_URL",
+                "ERASURE_SECRETS_FILE");
         for (String variable : loopback) {
             if (!variable.equals("API_KEYS_FILE")) assertThat(script).contains(variable + "=");
         }
-        assertThat(script).contains("AUTH=none", "FULFILLMENT_STATE_DIR=");
+        assertThat(script).contains("AUTH=none", "FULFILLMENT_STATE_DIR=", "ops erasure-secrets --file");
+        // Crypto-shredding is on in both: every service reads the secrets file the compose file mounts.
+        for (String service : appServices()) {
+            assertThat(env(service)).containsEntry("ERASURE_SECRETS_FILE", "/config/erasure-secrets.properties");
+            assertThat(services.get(service).get("volumes").toString())
+                    .contains("./deploy/erasure-secrets.properties:/config/erasure-secrets.properties:ro");
+        }
         assertThat(local.get("app")).isEqualTo(without(env("gateway-1"), loopback.toArray(String[]::new)));
         Map<String, String> streams = new HashMap<>(local.get("app"));
         streams.putAll(local.get("streams"));

@@ -17,7 +17,7 @@ public final class MasterKeys implements KeyWrapper {
 
     private MasterKeys(Map<String, SecretKey> keys) {
         if (keys.isEmpty()) throw new IllegalArgumentException("ERASURE_MASTER_KEYS lists no key");
-        this.keys = Map.copyOf(keys);
+        this.keys = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keys));
         this.current = keys.keySet().iterator().next();
     }
 
@@ -47,7 +47,12 @@ public final class MasterKeys implements KeyWrapper {
         return new MasterKeys(keys);
     }
 
-    /** A fresh key spec entry {@code id:base64} (standalone's generated secrets, {@code bin/pipeline keys}). */
+    /** The configured key ids, the current (wrapping) one first. */
+    public java.util.List<String> ids() {
+        return java.util.List.copyOf(keys.keySet());
+    }
+
+    /** A fresh key spec entry {@code id:base64} (generated secrets files, {@code ops erasure-secrets}). */
     public static String generate(String id) {
         return id + ":" + Base64.getEncoder().encodeToString(Gcm.randomBytes(32));
     }
