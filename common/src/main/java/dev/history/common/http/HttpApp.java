@@ -86,6 +86,11 @@ public final class HttpApp {
             LOG.warn("{} {}: the request body ended early; nothing written", ctx.method(), ctx.path());
             Responses.error(ctx, 400, "the request body ended before its declared length", Map.of());
         });
+        // Whether a customer's key exists is unknown while the key topic is unreadable: the promised 503.
+        config.routes.exception(dev.history.common.privacy.KeysUnavailableException.class, (e, ctx) -> {
+            LOG.warn("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+            Responses.error(ctx, new ApiError(503, "customer keys are not readable right now; retry", Map.of("retryAfterSeconds", 2)));
+        });
         config.routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             Responses.error(ctx, 500, "internal error", Map.of());

@@ -238,7 +238,7 @@ public final class CustomerKeys implements AutoCloseable {
         synchronized (progress) {
             while (!reached(ends)) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0) throw new IllegalStateException("key topic " + topic + " not read to its end in " + CATCH_UP_TIMEOUT);
+                if (left <= 0) throw new KeysUnavailableException("key topic " + topic + " not read to its end in " + CATCH_UP_TIMEOUT, null);
                 try {
                     progress.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                 } catch (InterruptedException e) {
@@ -263,7 +263,7 @@ public final class CustomerKeys implements AutoCloseable {
         try {
             return request.get(CATCH_UP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot read the end of key topic " + topic + ": " + e, e);
+            throw new KeysUnavailableException("cannot read the end of key topic " + topic + ": " + e, e);
         }
     }
 
