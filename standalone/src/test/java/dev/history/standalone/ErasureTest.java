@@ -252,6 +252,48 @@ class ErasureTest {
         }
     }
 
+    /**
+     * A forget landing between a rewrap's read of the keys and its writes: the forgotten key's last record on
+     * the topic (what compaction keeps, what a later start loads) must be a tombstone, not the re-wrapped key.
+     */
+    @Test
+    void aForgetRacingARewrapStaysForgotten() throws Exception {
+        KafkaSettings kafka = KafkaSettings.from(Env.of(env));
+        String topic = NAME + "-race-keys";
+        kafka.ensureTopics(List.of(Privacy.keysTopic(topic, kafka)));
+        String m1 = MasterKeys.generate("m1");
+        String m2 = MasterKeys.generate("m2");
+        CustomerKeys.DataKey forgotten;
+        CustomerKeys.DataKey kept;
+        int rewrapped;
+        try (CustomerKeys before = CustomerKeys.start(kafka, topic, MasterKeys.parse(m1), "race-before")) {
+            forgotten = before.keyFor("c-race-forgotten").join();
+            kept = before.keyFor("c-race-kept").join();
+        }
+        try (CustomerKeys rewrapper = CustomerKeys.start(kafka, topic, MasterKeys.parse(m2 + "," + m1), "race-rewrap");
+                CustomerKeys gateway = CustomerKeys.start(kafka, topic, MasterKeys.parse(m2 + "," + m1), "race-gateway")) {
+            rewrapped = rewrapper.rewrap(() -> assertThat(gateway.forget("c-race-forgotten")).isEqualTo(1));
+        }
+        Map<String, byte[]> last = new HashMap<>();
+        Map<String, Object> props = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) last.put(record.key(), record.value());
+            }
+        }
+        String forgottenKey = last.keySet().stream().filter(k -> k.endsWith("/" + forgotten.keyId())).findFirst().orElseThrow();
+        assertThat(last.get(forgottenKey)).as("last record of the forgotten key").isNull();
+        String keptKey = last.keySet().stream().filter(k -> k.endsWith("/" + kept.keyId())).findFirst().orElseThrow();
+        assertThat(new String(last.get(keptKey), StandardCharsets.UTF_8)).contains("\"m2\"");
+        assertThat(rewrapped).as("the forgotten key does not count as re-wrapped").isEqualTo(1);
+    }
+
     @Test
     void unknownReceiptIs404() {
         assertThat(http.get("/customers/erasures/" + UUID.randomUUID()).status()).isEqualTo(404);

@@ -147,25 +147,48 @@ public final class CustomerKeys implements AutoCloseable {
 
     /** Re-wraps every data key not wrapped by the current master key (master-key rotation). Returns how many. */
     public int rewrap() {
+        return rewrap(() -> {});
+    }
+
+    /**
+     * As {@link #rewrap()}; {@code beforeWrites} runs between reading the keys and writing them (tests put a
+     * forget there). A forget racing the rewrap could otherwise leave the re-wrapped key as the last record
+     * of its record key, which compaction keeps and a later start would load: so the topic is read to its
+     * end again and every re-wrapped key forgotten meanwhile is tombstoned again.
+     */
+    public int rewrap(Runnable beforeWrites) {
         awaitCaughtUp();
-        List<CompletableFuture<?>> sends = new ArrayList<>();
+        List<DataKey> stale = new ArrayList<>();
         for (Map<String, DataKey> perCustomer : keys.values()) {
-            List<DataKey> snapshot;
             synchronized (perCustomer) {
-                snapshot = new ArrayList<>(perCustomer.values());
-            }
-            for (DataKey key : snapshot) {
-                String recordKey = KeyRecord.dataKeyRecordKey(key.customer(), key.keyId());
-                if (wrapper.currentKeyId().equals(wrappedWith.get(recordKey))) continue;
-                KeyWrapper.Wrapped wrapped = wrapper.wrap(key.key().getEncoded(), aad(recordKey));
-                KeyRecord value = KeyRecord.dataKey(key.customer(), key.keyId(), wrapped.masterKeyId(),
-                        Base64.getEncoder().encodeToString(wrapped.bytes()), Instant.now().toString());
-                sends.add(AsyncSends.send(producer, new ProducerRecord<>(topic, recordKey, Json.write(value)))
-                        .thenRun(() -> wrappedWith.put(recordKey, wrapped.masterKeyId())));
+                for (DataKey key : perCustomer.values()) {
+                    if (!wrapper.currentKeyId().equals(wrappedWith.get(KeyRecord.dataKeyRecordKey(key.customer(), key.keyId())))) {
+                        stale.add(key);
+                    }
+                }
             }
         }
+        beforeWrites.run();
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        for (DataKey key : stale) {
+            String recordKey = KeyRecord.dataKeyRecordKey(key.customer(), key.keyId());
+            KeyWrapper.Wrapped wrapped = wrapper.wrap(key.key().getEncoded(), aad(recordKey));
+            KeyRecord value = KeyRecord.dataKey(key.customer(), key.keyId(), wrapped.masterKeyId(),
+                    Base64.getEncoder().encodeToString(wrapped.bytes()), Instant.now().toString());
+            sends.add(AsyncSends.send(producer, new ProducerRecord<>(topic, recordKey, Json.write(value)))
+                    .thenRun(() -> wrappedWith.put(recordKey, wrapped.masterKeyId())));
+        }
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
-        return sends.size();
+        awaitCaughtUp();
+        List<CompletableFuture<?>> again = new ArrayList<>();
+        for (DataKey key : stale) {
+            if (!forgottenKeyIds.contains(key.keyId())) continue;
+            String recordKey = KeyRecord.dataKeyRecordKey(key.customer(), key.keyId());
+            LOG.info("key {} was forgotten during the rewrap: tombstoned again", key.keyId());
+            again.add(AsyncSends.send(producer, new ProducerRecord<>(topic, recordKey, null)));
+        }
+        CompletableFuture.allOf(again.toArray(CompletableFuture[]::new)).join();
+        return stale.size() - again.size();
     }
 
     /** Writes an erasure receipt (no customer in it) and waits until it is durable. */
