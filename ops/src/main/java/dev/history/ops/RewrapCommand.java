@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "Re-wrap every customer data key not yet wrapped by the current master key (the first in "
                     + "ERASURE_MASTER_KEYS), e.g. after putting a new master key first. The services keep running; "
                     + "once it reports 0 left, the old master key can be removed from ERASURE_MASTER_KEYS.",
-            "Do not run it while a forget is in progress (it could rewrite a key being deleted)."})
+            "A key forgotten while it runs is tombstoned again after its writes: forgets may go on meanwhile."})
 final class RewrapCommand extends OpsCommand {
     @Override
     public Integer call() {
