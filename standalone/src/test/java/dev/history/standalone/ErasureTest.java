@@ -294,6 +294,22 @@ class ErasureTest {
         assertThat(rewrapped).as("the forgotten key does not count as re-wrapped").isEqualTo(1);
     }
 
+    /** Reads replace only the sealed values in the stored bytes: whatever a note holds comes back exactly. */
+    @Test
+    void sealedFieldsComeBackExactlyAsWritten() throws Exception {
+        String note = "quote \" backslash \\ slash / tab \t newline \n unicode é ü 漢字 🙂 and \"note\":\"enc1.x\" inside";
+        String link = "https://crm.example/case?id=1&x=\"y\"";
+        String body = dev.history.common.Json.MAPPER.writeValueAsString(Map.of("username", "exact-user", "source", "web",
+                "note", note, "link", link, "id", "enc1.client-id"));
+        TestHttp.Response posted = http.postJson("/history", body);
+        assertThat(posted.status()).as(posted.body()).isEqualTo(200);
+        awaitTimelineSize("exact-user", 1);
+        JsonNode event = http.get("/history?username=exact-user").json().get(0);
+        assertThat(event.get("note").asText()).isEqualTo(note);
+        assertThat(event.get("link").asText()).isEqualTo(link);
+        assertThat(event.get("id").asText()).isEqualTo("enc1.client-id");
+    }
+
     @Test
     void unknownReceiptIs404() {
         assertThat(http.get("/customers/erasures/" + UUID.randomUUID()).status()).isEqualTo(404);

@@ -67,7 +67,10 @@ public final class CustomerKeys implements AutoCloseable {
     private CustomerKeys(KafkaSettings kafka, String topic, KeyWrapper wrapper, String clientId) {
         this.topic = topic;
         this.wrapper = wrapper;
-        this.producer = new KafkaProducer<>(kafka.producer(clientId + "-keys"));
+        Properties producerProps = kafka.producer(clientId + "-keys");
+        // A new customer's first write waits for its key: send it at once rather than linger for a batch.
+        producerProps.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 0);
+        this.producer = new KafkaProducer<>(producerProps);
         Properties props = kafka.common(clientId + "-keys-reader");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

@@ -16,6 +16,14 @@ public final class Gcm {
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
+    // Cipher.getInstance looks the provider up each time (a few µs); a Cipher is re-initialised per message.
+    private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    });
 
     private Gcm() {}
 
@@ -23,7 +31,7 @@ public final class Gcm {
         try {
             byte[] nonce = new byte[NONCE_BYTES];
             RANDOM.nextBytes(nonce);
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = CIPHER.get();
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(aad);
             byte[] sealed = cipher.doFinal(plaintext);
@@ -37,7 +45,7 @@ public final class Gcm {
     public static byte[] decrypt(SecretKey key, byte[] message, byte[] aad) {
         if (message.length < NONCE_BYTES + TAG_BITS / 8) throw new SealException("ciphertext too short");
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = CIPHER.get();
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, message, 0, NONCE_BYTES));
             cipher.updateAAD(aad);
             return cipher.doFinal(message, NONCE_BYTES, message.length - NONCE_BYTES);

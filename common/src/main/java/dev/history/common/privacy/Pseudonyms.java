@@ -13,6 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class Pseudonyms {
     private final SecretKeySpec pepper;
+    private final ThreadLocal<Mac> mac = ThreadLocal.withInitial(this::newMac); // Mac.getInstance per call costs µs
 
     public Pseudonyms(byte[] pepper) {
         if (pepper.length < 32) throw new IllegalArgumentException("ERASURE_PEPPER must be at least 32 bytes");
@@ -31,11 +32,15 @@ public final class Pseudonyms {
     }
 
     private String hex(String input, int bytes) {
+        byte[] digest = mac.get().doFinal(input.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest, 0, bytes);
+    }
+
+    private Mac newMac() {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(pepper);
-            byte[] digest = mac.doFinal(input.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, bytes);
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(pepper);
+            return m;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
