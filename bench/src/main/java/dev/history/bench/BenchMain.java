@@ -544,6 +544,9 @@ public final class BenchMain {
                 system.javaOpts)) {
             r.put("start_seconds", Report.round((System.nanoTime() - t0) / 1e9));
             cpu.addSystemPid(gateway.pid());
+            // With BENCH_PROFILE the gateway JVM is recorded too (the phase's own recording is the system JVM's).
+            String profileDir = System.getProperty("bench.profile");
+            if (profileDir != null) SystemProcess.jcmd(gateway.pid(), "JFR.start", "name=gateway", "settings=profile");
             try {
                 Load on = new Load(HOST, gateway.httpPort, cpu);
                 byte[][] singles = singleRequests("gw", 20_000);
@@ -575,6 +578,10 @@ public final class BenchMain {
                 checkErrors(single.result(), batch.result());
             } finally {
                 cpu.removeSystemPid(gateway.pid());
+                if (profileDir != null) {
+                    Path dir = Files.createDirectories(Path.of(profileDir).toAbsolutePath());
+                    SystemProcess.jcmd(gateway.pid(), "JFR.stop", "name=gateway", "filename=" + dir.resolve("10-gateway-only-gateway.jfr"));
+                }
             }
         }
     }
