@@ -14,9 +14,20 @@ final class Cpu {
     private final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private volatile long systemPid = -1;
+    /** Other processes of the system under test while they run (the gateway-only phase's gateway). */
+    private final java.util.Set<Long> extraPids = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     void systemPid(long pid) {
         this.systemPid = pid;
+    }
+
+    /** Counts {@code pid} as part of the system (sys cores) until {@link #removeSystemPid}; add and remove outside any Mark. */
+    void addSystemPid(long pid) {
+        extraPids.add(pid);
+    }
+
+    void removeSystemPid(long pid) {
+        extraPids.remove(pid);
     }
 
     long benchCpuNanos() {
@@ -24,7 +35,9 @@ final class Cpu {
     }
 
     long systemCpuNanos() {
-        return systemPid < 0 ? 0 : processCpuNanos(systemPid);
+        long sum = systemPid < 0 ? 0 : processCpuNanos(systemPid);
+        for (long pid : extraPids) sum += processCpuNanos(pid);
+        return sum;
     }
 
     /** CPU time ({@code utime + stime}) of a process of this machine, 0 once it is gone. */

@@ -66,13 +66,19 @@ final class Load {
         this.cpu = cpu;
     }
 
-    /** Warm-up (discarded) then a measured window; every connection loops until the window ends. */
-    Result closed(int connections, double warmupSeconds, double seconds, Call call) throws InterruptedException {
-        if (warmupSeconds > 0) closedRun(connections, warmupSeconds, call);
-        return closedRun(connections, seconds, call);
+    /**
+     * A closed loop measured after {@link SteadyState} warm-up windows (same connections, same calls, discarded);
+     * every connection loops until the window ends.
+     */
+    record Steady(SteadyState.Warmup warmup, Result result) {}
+
+    Steady closedSteady(int connections, double windowSeconds, double capSeconds, double seconds, Call call) throws Exception {
+        SteadyState.Warmup warmup = SteadyState.warmUp(windowSeconds, capSeconds,
+                s -> closedRun(connections, s, call).requestsPerSecond());
+        return new Steady(warmup, closedRun(connections, seconds, call));
     }
 
-    private Result closedRun(int connections, double seconds, Call call) throws InterruptedException {
+    Result closedRun(int connections, double seconds, Call call) throws InterruptedException {
         Recorder recorder = new Recorder(3);
         AtomicLong requests = new AtomicLong();
         AtomicLong units = new AtomicLong();

@@ -28,6 +28,8 @@ final class Sink implements AutoCloseable {
     final AtomicLong failedFirstAttempts = new AtomicLong();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
+    /** The body of the last webhook call received (the webhook ceiling sends the same bytes). */
+    volatile byte[] lastBody;
     /** Closed while requests are being submitted, so the worker builds a backlog and the drain measures delivery alone. */
     private volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
 
@@ -69,6 +71,7 @@ final class Sink implements AutoCloseable {
         maxInFlight.accumulateAndGet(now, Math::max);
         try {
             byte[] body = exchange.getRequestBody().readAllBytes();
+            lastBody = body;
             gate.await(300, java.util.concurrent.TimeUnit.SECONDS);
             attempts.incrementAndGet();
             Thread.sleep(delayMs);

@@ -95,10 +95,15 @@ final class SystemProcess implements AutoCloseable {
     }
 
     String jcmd(String... command) throws Exception {
+        return jcmd(pid(), command);
+    }
+
+    /** {@code jcmd <pid> command…} of any JVM of the system (the gateway-only phase's gateway too). */
+    static String jcmd(long pid, String... command) throws Exception {
         String[] argv = new String[command.length + 2];
         argv[0] = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
         if (!new File(argv[0]).exists()) argv[0] = "jcmd";
-        argv[1] = Long.toString(pid());
+        argv[1] = Long.toString(pid);
         System.arraycopy(command, 0, argv, 2, command.length);
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
