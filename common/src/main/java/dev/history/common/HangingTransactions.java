@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
 import org.apache.kafka.clients.admin.ProducerState;
@@ -136,7 +137,9 @@ public final class HangingTransactions implements AutoCloseable {
     public synchronized int check() throws Exception {
         long timeout = 10;
         List<TopicPartition> partitions = new ArrayList<>();
-        List<String> watched = admin.listTopics().names().get(timeout, TimeUnit.SECONDS).stream().filter(topics).toList();
+        // Internal topics included: a transaction's pending offset commit on __consumer_offsets blocks its group.
+        List<String> watched = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+                .get(timeout, TimeUnit.SECONDS).stream().filter(topics).toList();
         if (watched.isEmpty()) return 0;
         for (TopicDescription topic : admin.describeTopics(watched).allTopicNames().get(timeout, TimeUnit.SECONDS).values()) {
             topic.partitions().forEach(p -> partitions.add(new TopicPartition(topic.name(), p.partition())));

@@ -96,6 +96,49 @@ class HangingTransactionsTest {
         assertThat(readCommitted(tp, Duration.ofSeconds(10))).containsExactly("replayed event");
     }
 
+    /**
+     * A transaction that also committed a group's offsets (as Streams and the worker do) and was left open:
+     * the group's members cannot read their committed offsets (the pending commit is "unstable") and never
+     * start. Seen in KillNineChaosTest: the worker never delivered again after a kill -9, because the guard
+     * listed topics without the internal ones and so never looked at {@code __consumer_offsets}.
+     */
+    @Test
+    void aTransactionalOffsetCommitLeftOpenIsAbortedAndTheGroupCanReadItsOffsets() throws Exception {
+        String topic = "hanging-offsets-" + UUID.randomUUID();
+        String group = "group-" + UUID.randomUUID();
+        KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
+        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        KafkaProducer<String, String> crashed = transactional("crashed-offsets-" + UUID.randomUUID());
+        crashed.initTransactions();
+        crashed.beginTransaction();
+        crashed.send(new ProducerRecord<>(topic, "c1", "output")).get();
+        crashed.sendOffsetsToTransaction(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(1)),
+                new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group));
+        crashed.flush();
+        try (KafkaConsumer<String, String> member = groupMember(group)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> member.committed(java.util.Set.of(tp), Duration.ofSeconds(3)))
+                    .as("the pending offset commit blocks the group").isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        }
+        try (HangingTransactions guard = new HangingTransactions(kafka, "test-hanging",
+                org.apache.kafka.common.internals.Topic.GROUP_METADATA_TOPIC_NAME::equals, Duration.ZERO, Duration.ZERO)) {
+            assertThat(guard.check()).as("the open transaction on __consumer_offsets").isGreaterThanOrEqualTo(1);
+        }
+        try (KafkaConsumer<String, String> member = groupMember(group)) {
+            assertThat(member.committed(java.util.Set.of(tp), Duration.ofSeconds(10)).get(tp)).as("aborted: no offset").isNull();
+        }
+        crashed.close(Duration.ZERO);
+    }
+
+    private static KafkaConsumer<String, String> groupMember(String group) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+    }
+
     private static KafkaProducer<String, String> transactional(String id) {
         Properties props = plainProps();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
