@@ -29,6 +29,9 @@ public final class HistoryWriter {
     private final Producer<String, byte[]> producer;
     private final String topic;
     private final Privacy privacy;
+    /** Per customer, the last command not yet handed to the producer: completes once it was. */
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> handovers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Without crypto-shredding (tests of the HTTP edge alone). */
     public HistoryWriter(Producer<String, byte[]> producer, String topic) {
@@ -41,9 +44,27 @@ public final class HistoryWriter {
         this.privacy = privacy;
     }
 
-    /** Seals the command (pseudonym key, sealed fields; {@link SealedHistory}) and sends it. */
+    /**
+     * Seals the command (pseudonym key, sealed fields; {@link SealedHistory}) and sends it. Commands of one
+     * customer are handed to the producer in the order they came (a batch's items stay in order): while a
+     * new customer's key is being created, several commands wait on it, and a future runs its waiters in
+     * no promised order, so each waits until the previous one of its customer was handed over.
+     */
     public CompletableFuture<RecordMetadata> send(HistoryCommand plain) {
-        return SealedHistory.seal(privacy, plain).thenCompose(this::sendSealed);
+        CompletableFuture<HistoryCommand> sealed = SealedHistory.seal(privacy, plain);
+        String customer = privacy.customer(plain.username());
+        if (customer == null) return sealed.thenCompose(this::sendSealed);
+        CompletableFuture<Void> handedOver = new CompletableFuture<>();
+        CompletableFuture<Void> previous = handovers.put(customer, handedOver);
+        CompletableFuture<CompletableFuture<RecordMetadata>> sent =
+                (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous)
+                        .thenCompose(ignored -> sealed)
+                        .thenApply(this::sendSealed);
+        sent.whenComplete((ignored, error) -> {
+            handovers.remove(customer, handedOver);
+            handedOver.complete(null);
+        });
+        return sent.thenCompose(send -> send);
     }
 
     private CompletableFuture<RecordMetadata> sendSealed(HistoryCommand command) {
