@@ -61,17 +61,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     private void awaitReady(int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) throw new IllegalStateException("gateway exited with " + process.exitValue() + "; see " + log);
-            try (Http1 c = new Http1("127.0.0.1", httpPort)) {
-                if (c.exchange(Http1.get("/health/ready", "127.0.0.1")).status() == 200) return;
-            } catch (IOException ignored) {
-                // not yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("gateway not ready after " + seconds + " s; see " + log);
+        SystemProcess.awaitReady("gateway", process, httpPort, log, seconds);
     }
 
     @Override

@@ -57,20 +57,22 @@ final class SystemProcess implements AutoCloseable {
     }
 
     private void awaitReady(int seconds) throws Exception {
+        awaitReady("system", process, httpPort, log, seconds);
+    }
+
+    /** Polls {@code /health/ready} of a child process until 200; fails when it exits or the time is up. */
+    static void awaitReady(String name, Process process, int httpPort, Path log, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) throw new IllegalStateException("system exited with " + process.exitValue() + "; see " + log);
-            // "history pipeline ready on ..." is logged at INFO; /health/ready is the authority either way.
-            {
-                try (Http1 c = new Http1("127.0.0.1", httpPort)) {
-                    if (c.exchange(Http1.get("/health/ready", "127.0.0.1")).status() == 200) return;
-                } catch (IOException ignored) {
-                    // not yet
-                }
+            if (!process.isAlive()) throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+            try (Http1 c = new Http1("127.0.0.1", httpPort)) {
+                if (c.exchange(Http1.get("/health/ready", "127.0.0.1")).status() == 200) return;
+            } catch (IOException ignored) {
+                // not yet
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("system not ready after " + seconds + " s; see " + log);
+        throw new IllegalStateException(name + " not ready after " + seconds + " s; see " + log);
     }
 
     /** Heap used after a forced full GC ({@code jcmd GC.run}, then {@code GC.heap_info}), in MB. */
