@@ -48,7 +48,7 @@ public final class BenchMain {
 
     /**
      * Counts and durations: the full run (about 5-10 minutes) or the CI smoke run (seconds). Closed loops warm
-     * up in windows of {@code warmupWindow} s until two consecutive windows agree within 5 % (at most
+     * up in windows of {@code warmupWindow} s until three consecutive windows agree within 5 % (at most
      * {@code warmupCap} s, see {@link SteadyState}); open loops run at half the maximum their closed loop measured.
      */
     record Plan(boolean smoke, double ceilingWarmup, double ceilingSeconds, int singleConnections, double warmupWindow,
@@ -56,7 +56,7 @@ public final class BenchMain {
                 double backgroundRate, int readConnections, double readSeconds, int[] readUsers, int fulfillments,
                 int memoryCustomers, int storeCustomers) {
         static Plan fullPlan() {
-            return new Plan(false, 5, 12, 64, 2, 60, 10, 32, 8, 10, 2000, 16, 6, new int[] {200, 100, 20}, 4000, 1_000_000, 100);
+            return new Plan(false, 5, 12, 64, 5, 180, 10, 32, 8, 10, 2000, 16, 6, new int[] {200, 100, 20}, 4000, 1_000_000, 100);
         }
 
         static Plan smokePlan() {
@@ -166,7 +166,7 @@ public final class BenchMain {
         settings.put("system_start_seconds", Report.round(startSeconds));
         settings.put("generator", "blocking HTTP/1.1 keep-alive clients (one thread + socket per connection) in the bench JVM; "
                 + "cross-checked with wrk in phase 2 when wrk is on the PATH");
-        settings.put("warmup_rule", "closed loops: windows of " + plan.warmupWindow() + " s until two consecutive windows' throughput "
+        settings.put("warmup_rule", "closed loops: windows of " + plan.warmupWindow() + " s until three consecutive windows' throughput "
                 + "agree within 5 %, at most " + plan.warmupCap() + " s; open loops at 50 % of the maximum measured in this run");
         settings.put("generator_cores_whole_run", Report.round(generatorCores));
         settings.put("plan", plan.toString());
