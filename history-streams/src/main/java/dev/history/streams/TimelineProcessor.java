@@ -3,6 +3,7 @@ package dev.history.streams;
 import dev.history.common.HistoryCommand;
 import dev.history.common.HistoryEvent;
 import dev.history.common.Json;
+import dev.history.common.Timestamps;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -137,8 +138,11 @@ final class TimelineProcessor extends TrackedProcessor<String, HistoryCommand, V
     }
 
     private static long millis(String timestamp, long fallback) {
+        if (timestamp == null) return fallback;
+        long canonical = Timestamps.canonicalMillis(timestamp); // what the gateway writes: no DateTimeFormatter
+        if (canonical != Timestamps.NOT_CANONICAL) return canonical;
         try {
-            return timestamp == null ? fallback : Instant.parse(timestamp).toEpochMilli();
+            return Instant.parse(timestamp).toEpochMilli();
         } catch (DateTimeParseException e) {
             return fallback;
         }
