@@ -51,8 +51,8 @@ public final class HistoryWriter {
      * no promised order, so each waits until the previous one of its customer was handed over.
      */
     public CompletableFuture<RecordMetadata> send(HistoryCommand plain) {
-        CompletableFuture<HistoryCommand> sealed = SealedHistory.seal(privacy, plain);
         String customer = privacy.customer(plain.username());
+        CompletableFuture<HistoryCommand> sealed = SealedHistory.seal(privacy, plain, customer); // one HMAC, not two
         if (customer == null) return sealed.thenCompose(this::sendSealed);
         CompletableFuture<Void> handedOver = new CompletableFuture<>();
         CompletableFuture<Void> previous = handovers.put(customer, handedOver);

@@ -13,8 +13,12 @@ public final class SealedHistory {
     private SealedHistory() {}
 
     public static CompletableFuture<HistoryCommand> seal(Privacy privacy, HistoryCommand command) {
+        return seal(privacy, command, privacy.customer(command.username()));
+    }
+
+    /** @param customer {@code privacy.customer(command.username())}, when the caller has it already (an HMAC each) */
+    public static CompletableFuture<HistoryCommand> seal(Privacy privacy, HistoryCommand command, String customer) {
         if (!privacy.enabled()) return CompletableFuture.completedFuture(command);
-        String customer = privacy.customer(command.username());
         if (command.event() == null) {
             return CompletableFuture.completedFuture(new HistoryCommand(command.type(), customer, null, command.origin()));
         }
