@@ -48,8 +48,8 @@ public final class BenchMain {
     private static final double CEILING_WARMUP_CAP_SECONDS = 60;
 
     /**
-     * Counts and durations: the full run (about 5-10 minutes) or the CI smoke run (seconds). Closed loops warm
-     * up in windows of {@code warmupWindow} s until three consecutive windows agree within 5 % (at most
+     * Counts and durations: the full run (about 15-25 minutes) or the CI smoke run (seconds). Closed loops warm
+     * up in windows of {@code warmupWindow} s until three consecutive windows agree within 3 % (at most
      * {@code warmupCap} s, see {@link SteadyState}); open loops run at half the maximum their closed loop measured.
      */
     record Plan(boolean smoke, double ceilingSeconds, int singleConnections, double warmupWindow,
@@ -168,7 +168,7 @@ public final class BenchMain {
         settings.put("generator", "blocking HTTP/1.1 keep-alive clients (one thread + socket per connection) in the bench JVM; "
                 + "cross-checked with wrk in phase 2 when wrk is on the PATH");
         settings.put("warmup_rule", "closed loops: windows of " + plan.warmupWindow() + " s until three consecutive windows' throughput "
-                + "agree within 5 %, at most " + plan.warmupCap() + " s; open loops at 50 % of the maximum measured in this run");
+                + "agree within 3 %, at most " + plan.warmupCap() + " s; open loops at 50 % of the maximum measured in this run");
         settings.put("generator_cores_whole_run", Report.round(generatorCores));
         settings.put("plan", plan.toString());
         settings.put("loadavg_at_start", loadStart);
@@ -271,7 +271,7 @@ public final class BenchMain {
         AtomicLong acked = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         // Warm-up by the closed loops' rule (SteadyState): windows of acknowledged records/s, without pausing the
-        // sends, until the last three agree within 5 % (the producer's JIT and batching settle; a fixed 5 s gave
+        // sends, until the last three agree within 3 % (the producer's JIT and batching settle; a fixed 5 s gave
         // ceilings from 131k to 466k records/s on this machine, issue 14), then the measured window. At most 60 s:
         // past its JIT the producer's windows still swing by 2x here (broker page cache, CPU steal), which no
         // longer warm-up removes; the windows are in the JSON so a reader can see that noise.
