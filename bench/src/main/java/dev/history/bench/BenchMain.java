@@ -270,55 +270,41 @@ public final class BenchMain {
         }
         AtomicLong acked = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        // Warm-up by the closed loops' rule (SteadyState): windows of acknowledged records/s, without pausing the
-        // sends, until the last three agree within 3 % (the producer's JIT and batching settle; a fixed 5 s gave
-        // ceilings from 131k to 466k records/s on this machine, issue 14), then the measured window. At most 60 s:
-        // past its JIT the producer's windows still swing by 2x here (broker page cache, CPU steal), which no
-        // longer warm-up removes; the windows are in the JSON so a reader can see that noise.
-        List<Double> windowRates = new ArrayList<>();
-        boolean converged = false;
-        long measureStart = 0;
-        long measureEnd = Long.MAX_VALUE;
-        long a0 = 0;
-        long a1;
-        Cpu.Mark mark = null;
-        long warmupStart = System.nanoTime();
+        // Warm-up by the closed loops' rule (SteadyState), the windows back to back so the sends never pause (the
+        // producer's JIT and batching settle; a fixed 5 s gave ceilings from 131k to 466k records/s here, issue 14),
+        // then the measured window. At most 60 s: past its JIT the producer's windows still swing by 2x on this
+        // machine (broker page cache, CPU steal), which no longer warm-up removes; the JSON keeps the windows.
+        SteadyState.Warmup warmup;
+        Cpu.Mark mark;
+        double seconds;
+        long records;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
-            long windowNanos = (long) (plan.warmupWindow() * 1e9);
-            long capEnd = warmupStart + (long) (Math.min(plan.warmupCap(), CEILING_WARMUP_CAP_SECONDS) * 1e9);
-            long windowStart = warmupStart;
-            long windowAcked = 0;
-            long i = 0;
-            while (true) {
-                long now = (i & 255) == 0 ? System.nanoTime() : 0;
-                if (now != 0) {
-                    if (mark == null && now - windowStart >= windowNanos) {
-                        long a = acked.get();
-                        windowRates.add((a - windowAcked) / ((now - windowStart) / 1e9));
-                        windowStart = now;
-                        windowAcked = a;
-                        int n = windowRates.size();
-                        converged = n >= SteadyState.AGREEING && SteadyState.agree(windowRates.subList(n - SteadyState.AGREEING, n));
-                        if (converged || now + windowNanos > capEnd) {
-                            mark = cpu.mark();
-                            a0 = a;
-                            measureStart = now;
-                            measureEnd = now + (long) (plan.ceilingSeconds() * 1e9);
-                        }
+            long[] sent = {0};
+            SteadyState.Window sendFor = windowSeconds -> {
+                long a0 = acked.get();
+                long start = System.nanoTime();
+                long end = start + (long) (windowSeconds * 1e9);
+                for (long i = sent[0]; ; i++) {
+                    if ((i & 255) == 0 && System.nanoTime() >= end) {
+                        sent[0] = i;
+                        return (acked.get() - a0) / ((System.nanoTime() - start) / 1e9);
                     }
-                    if (now >= measureEnd) break;
+                    int k = (int) (i % pool);
+                    producer.send(new ProducerRecord<>(topic, keys[k], values[k]), (md, e) -> {
+                        if (e == null) acked.incrementAndGet();
+                        else failed.incrementAndGet();
+                    });
                 }
-                int k = (int) (i++ % pool);
-                producer.send(new ProducerRecord<>(topic, keys[k], values[k]), (md, e) -> {
-                    if (e == null) acked.incrementAndGet();
-                    else failed.incrementAndGet();
-                });
-            }
-            a1 = acked.get();
-            measureEnd = System.nanoTime();
+            };
+            warmup = SteadyState.warmUp(plan.warmupWindow(), Math.min(plan.warmupCap(), CEILING_WARMUP_CAP_SECONDS), sendFor);
+            mark = cpu.mark();
+            long a0 = acked.get();
+            long start = System.nanoTime();
+            sendFor.run(plan.ceilingSeconds());
+            records = acked.get() - a0;
+            seconds = (System.nanoTime() - start) / 1e9;
         }
-        double seconds = (measureEnd - measureStart) / 1e9;
-        ceiling = (a1 - a0) / seconds;
+        ceiling = records / seconds;
         double gen = mark.generatorCores();
         double sys = mark.systemCores();
         double other = mark.otherCores();
@@ -328,16 +314,9 @@ public final class BenchMain {
         r.put("producer", Map.of("acks", props.get(ProducerConfig.ACKS_CONFIG), "idempotence", props.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG),
                 "compression", props.get(ProducerConfig.COMPRESSION_TYPE_CONFIG), "linger_ms", props.get(ProducerConfig.LINGER_MS_CONFIG),
                 "batch_size", props.get(ProducerConfig.BATCH_SIZE_CONFIG)));
-        Map<String, Object> warmup = new LinkedHashMap<>();
-        warmup.put("seconds", Report.round((measureStart - warmupStart) / 1e9));
-        warmup.put("windows", windowRates.size());
-        warmup.put("window_seconds", plan.warmupWindow());
-        warmup.put("cap_seconds", Math.min(plan.warmupCap(), CEILING_WARMUP_CAP_SECONDS));
-        warmup.put("converged", converged);
-        warmup.put("window_rates_per_s", windowRates.stream().map(Report::round).toList());
-        r.put("warmup", warmup);
+        r.put("warmup", warmup.toMap());
         r.put("seconds", Report.round(seconds));
-        r.put("records_acked", a1 - a0);
+        r.put("records_acked", records);
         r.put("send_errors", failed.get());
         r.put("records_per_s", Report.round(ceiling));
         r.put("mb_per_s", Report.round(ceiling * values[0].length / 1e6));
