@@ -1,5 +1,6 @@
 package dev.history.common;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -46,7 +47,7 @@ public final class Timestamps {
         out[19] = '.';
         digits(out, 20, ofDay % 1000, 3);
         out[23] = 'Z';
-        return new String(out, java.nio.charset.StandardCharsets.US_ASCII);
+        return new String(out, StandardCharsets.US_ASCII);
     }
 
     public static String now() {

@@ -1,6 +1,7 @@
 package dev.history.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.history.common.Env;
 import dev.history.common.HangingTransactions;
@@ -12,15 +13,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -38,16 +45,8 @@ class HangingTransactionsTest {
     @Test
     void aTransactionLeftOpenIsAbortedAndTheRecordsBehindItBecomeReadable() throws Exception {
         String topic = "hanging-" + UUID.randomUUID();
-        KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
-        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
-        TopicPartition tp = new TopicPartition(topic, 0);
-
-        // A writer that dies in the middle of a transaction (never commits, never comes back).
-        KafkaProducer<String, String> crashed = transactional("crashed-" + UUID.randomUUID());
-        crashed.initTransactions();
-        crashed.beginTransaction();
-        crashed.send(new ProducerRecord<>(topic, "c1", "in the open transaction")).get();
-        crashed.flush();
+        TopicPartition tp = onePartition(topic);
+        KafkaProducer<String, String> crashed = leftOpen(topic, "in the open transaction", p -> {});
         // An acknowledged plain write behind it, as the gateway's.
         try (KafkaProducer<String, String> plain = new KafkaProducer<>(plainProps())) {
             plain.send(new ProducerRecord<>(topic, "c1", "acknowledged")).get();
@@ -78,9 +77,7 @@ class HangingTransactionsTest {
     @Test
     void aLiveTransactionWithOldRecordTimestampsIsLeftAlone() throws Exception {
         String topic = "hanging-old-" + UUID.randomUUID();
-        KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
-        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
-        TopicPartition tp = new TopicPartition(topic, 0);
+        TopicPartition tp = onePartition(topic);
         long twoDaysAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
         try (KafkaProducer<String, String> live = transactional("live-" + UUID.randomUUID())) {
             live.initTransactions();
@@ -106,28 +103,43 @@ class HangingTransactionsTest {
     void aTransactionalOffsetCommitLeftOpenIsAbortedAndTheGroupCanReadItsOffsets() throws Exception {
         String topic = "hanging-offsets-" + UUID.randomUUID();
         String group = "group-" + UUID.randomUUID();
-        KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
-        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
-        TopicPartition tp = new TopicPartition(topic, 0);
-        KafkaProducer<String, String> crashed = transactional("crashed-offsets-" + UUID.randomUUID());
-        crashed.initTransactions();
-        crashed.beginTransaction();
-        crashed.send(new ProducerRecord<>(topic, "c1", "output")).get();
-        crashed.sendOffsetsToTransaction(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(1)),
-                new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group));
-        crashed.flush();
+        TopicPartition tp = onePartition(topic);
+        KafkaProducer<String, String> crashed = leftOpen(topic, "output",
+                p -> p.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(1)), new ConsumerGroupMetadata(group)));
         try (KafkaConsumer<String, String> member = groupMember(group)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> member.committed(java.util.Set.of(tp), Duration.ofSeconds(3)))
-                    .as("the pending offset commit blocks the group").isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+            assertThatThrownBy(() -> member.committed(Set.of(tp), Duration.ofSeconds(3)))
+                    .as("the pending offset commit blocks the group").isInstanceOf(TimeoutException.class);
         }
         try (HangingTransactions guard = new HangingTransactions(kafka, "test-hanging",
-                org.apache.kafka.common.internals.Topic.GROUP_METADATA_TOPIC_NAME::equals, Duration.ZERO, Duration.ZERO)) {
+                Topic.GROUP_METADATA_TOPIC_NAME::equals, Duration.ZERO, Duration.ZERO)) {
             assertThat(guard.check()).as("the open transaction on __consumer_offsets").isGreaterThanOrEqualTo(1);
         }
         try (KafkaConsumer<String, String> member = groupMember(group)) {
-            assertThat(member.committed(java.util.Set.of(tp), Duration.ofSeconds(10)).get(tp)).as("aborted: no offset").isNull();
+            assertThat(member.committed(Set.of(tp), Duration.ofSeconds(10)).get(tp)).as("aborted: no offset").isNull();
         }
         crashed.close(Duration.ZERO);
+    }
+
+    private final KafkaSettings kafka = KafkaSettings.from(Env.of(Map.of("KAFKA_BOOTSTRAP_SERVERS", BOOTSTRAP)));
+
+    private TopicPartition onePartition(String topic) {
+        kafka.ensureTopics(List.of(new NewTopic(topic, 1, (short) 1)));
+        return new TopicPartition(topic, 0);
+    }
+
+    /**
+     * A writer that dies in the middle of a transaction (never commits, never comes back): one record sent,
+     * then {@code alsoInIt} (an offset commit, say), flushed.
+     */
+    private static KafkaProducer<String, String> leftOpen(String topic, String value,
+            Consumer<KafkaProducer<String, String>> alsoInIt) throws Exception {
+        KafkaProducer<String, String> crashed = transactional("crashed-" + UUID.randomUUID());
+        crashed.initTransactions();
+        crashed.beginTransaction();
+        crashed.send(new ProducerRecord<>(topic, "c1", value)).get();
+        alsoInIt.accept(crashed);
+        crashed.flush();
+        return crashed;
     }
 
     private static KafkaConsumer<String, String> groupMember(String group) {

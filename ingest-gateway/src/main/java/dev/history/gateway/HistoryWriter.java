@@ -6,7 +6,9 @@ import dev.history.common.Json;
 import dev.history.common.privacy.Privacy;
 import dev.history.common.privacy.SealedHistory;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -30,8 +32,7 @@ public final class HistoryWriter {
     private final String topic;
     private final Privacy privacy;
     /** Per customer, the last command not yet handed to the producer: completes once it was. */
-    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> handovers =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> handovers = new ConcurrentHashMap<>();
 
     /** Without crypto-shredding (tests of the HTTP edge alone). */
     public HistoryWriter(Producer<String, byte[]> producer, String topic) {
