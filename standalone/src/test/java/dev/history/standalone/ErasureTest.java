@@ -1,6 +1,7 @@
 package dev.history.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Env;
@@ -9,6 +10,7 @@ import dev.history.common.KafkaSettings;
 import dev.history.common.privacy.CustomerKeys;
 import dev.history.common.privacy.MasterKeys;
 import dev.history.common.privacy.Privacy;
+import dev.history.common.privacy.SealException;
 import dev.history.kafka.EmbeddedKafka;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
@@ -308,6 +310,21 @@ class ErasureTest {
         assertThat(event.get("note").asText()).isEqualTo(note);
         assertThat(event.get("link").asText()).isEqualTo(link);
         assertThat(event.get("id").asText()).isEqualTo("enc1.client-id");
+    }
+
+    /** Reads keep opened fields in memory (OpenedFields): a forget must neither answer from there nor leave them there. */
+    @Test
+    void anOpenedFieldIsNeitherAnsweredNorKeptAfterItsCustomerIsForgotten() {
+        Privacy privacy = system.privacy();
+        String customer = privacy.customer("opened-" + UUID.randomUUID());
+        String sealed = privacy.sealerFor(customer).join().apply("read by an agent");
+        assertThat(privacy.open(customer, sealed)).isEqualTo("read by an agent");
+        assertThat(privacy.holdsOpened(sealed)).isTrue();
+        assertThat(privacy.open(customer, sealed)).isEqualTo("read by an agent");
+
+        assertThat(privacy.keys().forget(customer)).isEqualTo(1);
+        assertThatThrownBy(() -> privacy.open(customer, sealed)).isInstanceOf(SealException.class);
+        TestSystems.await("the opened field swept from memory", Duration.ofSeconds(10), () -> !privacy.holdsOpened(sealed));
     }
 
     @Test

@@ -17,8 +17,10 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -58,6 +60,7 @@ public final class CustomerKeys implements AutoCloseable {
     private final Set<String> forgottenKeyIds = ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<DataKey>> creating = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> forgetListeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread poller;
     private final Object progress = new Object();
@@ -249,12 +252,23 @@ public final class CustomerKeys implements AutoCloseable {
         return Optional.ofNullable(byKeyId.get(keyId));
     }
 
+    /** Whether a tombstone of this key id has been read or written here. */
+    public boolean forgotten(String keyId) {
+        return forgottenKeyIds.contains(keyId);
+    }
+
+    /** {@code listener} is told each key id forgotten from now on, on the thread that forgets it: it must not block. */
+    public void onForget(Consumer<String> listener) {
+        forgetListeners.add(listener);
+    }
+
     private void forgetLocally(String customer, String keyId) {
         forgottenKeyIds.add(keyId);
         byKeyId.remove(keyId);
         Map<String, DataKey> perCustomer = keys.get(customer);
         if (perCustomer != null) perCustomer.remove(keyId);
         wrappedWith.remove(KeyRecord.dataKeyRecordKey(customer, keyId));
+        forgetListeners.forEach(listener -> listener.accept(keyId));
     }
 
     /** Waits until the poller has read every partition up to its end offset at the time of the call. */

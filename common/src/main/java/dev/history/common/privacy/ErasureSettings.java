@@ -21,9 +21,16 @@ import java.util.Properties;
  * @param masterKeys {@code id:base64,…}: the first wraps new data keys, all unwrap
  * @param pepper the HMAC key of the pseudonyms (base64, ≥ 32 bytes); must never change (records are keyed by it)
  * @param keysTopic the compacted topic of wrapped data keys ({@code TOPIC_CUSTOMER_KEYS}, default {@code customer-keys})
+ * @param openedCacheMb the bound of the opened-field cache ({@code ERASURE_OPENED_CACHE_MB}, default 32; 0 keeps none),
+ *     in millions of characters of sealed value plus plaintext
  */
-public record ErasureSettings(String masterKeys, String pepper, String keysTopic) {
+public record ErasureSettings(String masterKeys, String pepper, String keysTopic, int openedCacheMb) {
     public static final String SECRETS_FILE = "erasure-secrets.properties";
+    public static final int DEFAULT_OPENED_CACHE_MB = 32;
+
+    public ErasureSettings {
+        if (openedCacheMb < 0) throw new IllegalArgumentException("ERASURE_OPENED_CACHE_MB must be 0 or more, not " + openedCacheMb);
+    }
 
     public static ErasureSettings from(Env env) {
         String masterKeys = env.get("ERASURE_MASTER_KEYS", null);
@@ -43,7 +50,8 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
                 throw new IllegalArgumentException("ERASURE_SECRETS_FILE " + file + " lacks ERASURE_MASTER_KEYS or ERASURE_PEPPER");
             }
         }
-        return new ErasureSettings(masterKeys, pepper, env.get("TOPIC_CUSTOMER_KEYS", "customer-keys"));
+        return new ErasureSettings(masterKeys, pepper, env.get("TOPIC_CUSTOMER_KEYS", "customer-keys"),
+                env.getInt("ERASURE_OPENED_CACHE_MB", DEFAULT_OPENED_CACHE_MB));
     }
 
     /**
@@ -73,7 +81,7 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
         if (configured.enabled()) return configured;
         Properties kept = readOrCreate(dataDir.resolve(SECRETS_FILE));
         return new ErasureSettings(kept.getProperty("ERASURE_MASTER_KEYS"), kept.getProperty("ERASURE_PEPPER"),
-                configured.keysTopic());
+                configured.keysTopic(), configured.openedCacheMb());
     }
 
     /**
@@ -87,7 +95,7 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
         if (!Files.exists(file)) return configured;
         Properties kept = readOrCreate(file);
         return new ErasureSettings(kept.getProperty("ERASURE_MASTER_KEYS"), kept.getProperty("ERASURE_PEPPER"),
-                configured.keysTopic());
+                configured.keysTopic(), configured.openedCacheMb());
     }
 
     /** What a service logs at start: a warning when off, since personal fields are then stored readable. */
@@ -102,6 +110,10 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
 
     public boolean enabled() {
         return masterKeys != null && pepper != null;
+    }
+
+    public long openedCacheChars() {
+        return openedCacheMb * 1_000_000L;
     }
 
     public MasterKeys parseMasterKeys() {
@@ -156,6 +168,6 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
     @Override
     public String toString() {
         if (!enabled()) return "ErasureSettings[off, keysTopic=" + keysTopic + "]";
-        return "ErasureSettings[on, " + parseMasterKeys() + ", pepper=****, keysTopic=" + keysTopic + "]";
+        return "ErasureSettings[on, " + parseMasterKeys() + ", pepper=****, keysTopic=" + keysTopic + ", openedCacheMb=" + openedCacheMb + "]";
     }
 }

@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
@@ -23,14 +24,17 @@ public final class Privacy implements AutoCloseable {
 
     private final Pseudonyms pseudonyms;
     private final CustomerKeys keys;
+    private final OpenedFields opened;
 
-    private Privacy(Pseudonyms pseudonyms, CustomerKeys keys) {
+    private Privacy(Pseudonyms pseudonyms, CustomerKeys keys, long openedChars) {
         this.pseudonyms = pseudonyms;
         this.keys = keys;
+        this.opened = keys == null ? null : new OpenedFields(openedChars, keys::forgotten, ForkJoinPool.commonPool());
+        if (opened != null) keys.onForget(opened::forget);
     }
 
     public static Privacy disabled() {
-        return new Privacy(null, null);
+        return new Privacy(null, null, 0);
     }
 
     /** Creates the key topic when missing and loads it; {@link #disabled()} when the settings are off. */
@@ -38,7 +42,7 @@ public final class Privacy implements AutoCloseable {
         if (!settings.enabled()) return disabled();
         kafka.ensureTopics(List.of(keysTopic(settings.keysTopic(), kafka)));
         return new Privacy(settings.pseudonyms(),
-                CustomerKeys.start(kafka, settings.keysTopic(), settings.parseMasterKeys(), clientId));
+                CustomerKeys.start(kafka, settings.keysTopic(), settings.parseMasterKeys(), clientId), settings.openedCacheChars());
     }
 
     /** Compacted, kept forever (until a tombstone), never deleted by time: losing it loses every customer's data. */
@@ -58,7 +62,7 @@ public final class Privacy implements AutoCloseable {
      * of a process that starts before Kafka answers.
      */
     public static Privacy pseudonymsOnly(ErasureSettings settings) {
-        return settings.enabled() ? new Privacy(settings.pseudonyms(), null) : disabled();
+        return settings.enabled() ? new Privacy(settings.pseudonyms(), null, 0) : disabled();
     }
 
     public boolean enabled() {
@@ -111,12 +115,27 @@ public final class Privacy implements AutoCloseable {
         if (!isSealed(value)) return value;
         CustomerKeys.DataKey key = keyOf(value);
         if (!key.customer().equals(customer)) throw new SealException("sealed for another customer");
-        return open(key, value);
+        return opened(key, value);
     }
 
     /** The plaintext of a sealed value whatever customer it belongs to (the key id names the key). */
     public String open(String value) {
-        return isSealed(value) ? open(keyOf(value), value) : value;
+        return isSealed(value) ? opened(keyOf(value), value) : value;
+    }
+
+    /** Only once its key is found: a forgotten customer's field is refused before the cache is asked. */
+    private String opened(CustomerKeys.DataKey key, String value) {
+        String plain = opened.get(value);
+        if (plain == null) {
+            plain = open(key, value);
+            opened.put(key.keyId(), value, plain);
+        }
+        return plain;
+    }
+
+    /** Whether the plaintext of {@code sealed} is held in memory (what erasure checks: never after a forget). */
+    public boolean holdsOpened(String sealed) {
+        return opened != null && opened.get(sealed) != null;
     }
 
     private CustomerKeys.DataKey keyOf(String value) {
