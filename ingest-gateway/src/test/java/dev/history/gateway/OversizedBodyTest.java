@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -47,12 +49,7 @@ class OversizedBodyTest {
     @ValueSource(ints = {5_000, 18_000, 200_000, 1_000_000})
     void tooLargeBodiesGetTheir413(int size) throws Exception {
         byte[] body = ("{\"username\":\"a\",\"source\":\"ivr\",\"note\":\"" + "x".repeat(size) + "\"}").getBytes();
-        for (int i = 0; i < 30; i++) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + app.port() + "/history"))
-                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-            HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as("attempt %d: %s", i, response.body()).isEqualTo(413);
+        for (HttpResponse<String> response : thirtyPosts(app.port(), "/history", body)) {
             assertThat(response.body()).contains("the limit is 4096");
         }
         assertThat(PRODUCER.history()).isEmpty();
@@ -69,16 +66,24 @@ class OversizedBodyTest {
         try {
             String item = "{\"username\":\"a\",\"source\":\"ivr\",\"note\":\"" + "z".repeat(7000) + "\"}";
             byte[] body = ("[" + (item + ",").repeat(12) + item + "]").getBytes();
-            for (int i = 0; i < 30; i++) {
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + small.port() + "/history/batch"))
-                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-                HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-                assertThat(response.statusCode()).as("attempt %d: %s", i, response.body()).isEqualTo(413);
-            }
+            thirtyPosts(small.port(), "/history/batch", body);
         } finally {
             small.stop();
         }
         assertThat(PRODUCER.history()).isEmpty();
+    }
+
+    /** Posts {@code body} 30 times (a reset shows up only now and then) and asserts each answer is a 413. */
+    private static List<HttpResponse<String>> thirtyPosts(int port, String path, byte[] body) throws Exception {
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("attempt %d: %s", i, response.body()).isEqualTo(413);
+            responses.add(response);
+        }
+        return responses;
     }
 }
