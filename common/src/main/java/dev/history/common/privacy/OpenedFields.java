@@ -27,7 +27,7 @@ final class OpenedFields {
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
 
     /**
-     * @param maxChars the bound, in characters of sealed value plus plaintext; 0 keeps nothing
+     * @param maxChars the bound, in characters of sealed value plus plaintext (0 keeps nothing; {@link Privacy} then has none)
      * @param isForgotten whether a key id has been forgotten (checked after each put)
      */
     OpenedFields(long maxChars, Predicate<String> isForgotten, Executor sweeper) {
@@ -61,13 +61,6 @@ final class OpenedFields {
         Set<String> keyIds = new HashSet<>(toSweep);
         toSweep.removeAll(keyIds);
         if (keyIds.isEmpty()) return;
-        opened.asMap().keySet().removeIf(sealed -> keyIds.contains(keyIdOf(sealed)));
-    }
-
-    /** {@code enc1.<keyId>.<…>} → keyId (null when malformed: such a value is never put). */
-    static String keyIdOf(String sealed) {
-        int start = Privacy.SEALED_PREFIX.length();
-        int dot = sealed.indexOf('.', start);
-        return dot < 0 ? null : sealed.substring(start, dot);
+        opened.asMap().keySet().removeIf(sealed -> keyIds.contains(Privacy.keyIdOf(sealed)));
     }
 }

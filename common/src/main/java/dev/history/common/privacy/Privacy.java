@@ -29,7 +29,7 @@ public final class Privacy implements AutoCloseable {
     private Privacy(Pseudonyms pseudonyms, CustomerKeys keys, long openedChars) {
         this.pseudonyms = pseudonyms;
         this.keys = keys;
-        this.opened = keys == null ? null : new OpenedFields(openedChars, keys::forgotten, ForkJoinPool.commonPool());
+        this.opened = keys == null || openedChars == 0 ? null : new OpenedFields(openedChars, keys::forgotten, ForkJoinPool.commonPool());
         if (opened != null) keys.onForget(opened::forget);
     }
 
@@ -125,6 +125,7 @@ public final class Privacy implements AutoCloseable {
 
     /** Only once its key is found: a forgotten customer's field is refused before the cache is asked. */
     private String opened(CustomerKeys.DataKey key, String value) {
+        if (opened == null) return open(key, value);
         String plain = opened.get(value);
         if (plain == null) {
             plain = open(key, value);
@@ -138,10 +139,15 @@ public final class Privacy implements AutoCloseable {
         return opened != null && opened.get(sealed) != null;
     }
 
+    /** {@code enc1.<keyId>.<…>} → keyId; null when malformed. */
+    static String keyIdOf(String sealed) {
+        int dot = sealed.indexOf('.', SEALED_PREFIX.length());
+        return dot < 0 ? null : sealed.substring(SEALED_PREFIX.length(), dot);
+    }
+
     private CustomerKeys.DataKey keyOf(String value) {
-        int dot = value.indexOf('.', SEALED_PREFIX.length());
-        if (dot < 0) throw new SealException("malformed sealed field");
-        String keyId = value.substring(SEALED_PREFIX.length(), dot);
+        String keyId = keyIdOf(value);
+        if (keyId == null) throw new SealException("malformed sealed field");
         if (keys == null) throw new SealException("erasure is not configured");
         return keys.find(keyId).orElseThrow(() -> new SealException("no key"));
     }
