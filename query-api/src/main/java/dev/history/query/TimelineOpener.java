@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.utils.Bytes;
 
 /**
  * Opens the sealed fields of stored timeline elements for an answer. An element whose key is gone
@@ -32,19 +34,37 @@ final class TimelineOpener {
 
     /** The element with its fields opened; null when it cannot be opened. Unsealed elements pass untouched. */
     byte[] open(String customer, byte[] element) {
+        return open(customer, null, element);
+    }
+
+    /**
+     * As {@link #open(String, byte[])}; with the element's {@code place} (its store key) the opened form is kept
+     * and the next read of the same bytes there is one lookup ({@link Privacy#openedElement}).
+     */
+    byte[] open(String customer, Bytes place, byte[] element) {
         if (!privacy.enabled()) return element;
+        if (place != null) {
+            byte[] kept = privacy.openedElement(customer, place, element);
+            if (kept != null) return kept;
+        }
         ByteArrayOutputStream out = null;
         int copied = 0;
+        String keyId = null; // of every sealed field, or null when they differ (then the element is not kept)
+        boolean first = true;
         for (int at = next(element, 0); at >= 0; at = next(element, copied)) {
             int start = at + VALUE_OFFSET;
             int end = indexOf(element, (byte) '"', start);
             if (end < 0) return null;
+            String sealed = new String(element, start, end - start, StandardCharsets.US_ASCII);
             String plain;
             try {
-                plain = privacy.open(customer, new String(element, start, end - start, StandardCharsets.US_ASCII));
+                plain = privacy.open(customer, sealed);
             } catch (SealException e) {
                 return null;
             }
+            String fieldKeyId = Privacy.keyIdOf(sealed);
+            keyId = first || Objects.equals(keyId, fieldKeyId) ? fieldKeyId : null;
+            first = false;
             if (out == null) out = new ByteArrayOutputStream(element.length);
             out.write(element, copied, start - copied);
             out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(plain));
@@ -52,17 +72,22 @@ final class TimelineOpener {
         }
         if (out == null) return element;
         out.write(element, copied, element.length - copied);
-        return out.toByteArray();
+        byte[] opened = out.toByteArray();
+        if (place != null && keyId != null) privacy.keepOpened(place, keyId, element, opened);
+        return opened;
     }
 
     TimelinePage open(String customer, TimelinePage page) {
         if (!privacy.enabled()) return page;
         List<byte[]> opened = new ArrayList<>(page.events().size());
-        for (byte[] element : page.events()) {
-            byte[] plain = open(customer, element);
-            if (plain != null) opened.add(plain);
+        List<Bytes> places = new ArrayList<>(page.events().size());
+        for (int i = 0; i < page.events().size(); i++) {
+            byte[] plain = open(customer, page.places().get(i), page.events().get(i));
+            if (plain == null) continue;
+            opened.add(plain);
+            places.add(page.places().get(i));
         }
-        return new TimelinePage(opened, page.olderCursor());
+        return new TimelinePage(opened, places, page.olderCursor());
     }
 
     /** The first sealed note or link at or after {@code from} (the index of its name's quote), or -1. One pass. */

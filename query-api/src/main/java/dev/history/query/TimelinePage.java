@@ -1,12 +1,13 @@
 package dev.history.query;
 
 import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
 
 /**
- * One page of a timeline: event JSON documents oldest first, and the cursor of the next older page
- * (null when there is none).
+ * One page of a timeline: event JSON documents oldest first, where each is stored (its store key, same
+ * order), and the cursor of the next older page (null when there is none).
  */
-public record TimelinePage(List<byte[]> events, String olderCursor) {
+public record TimelinePage(List<byte[]> events, List<Bytes> places, String olderCursor) {
 
     /** The events as the bare JSON array widgets expect, without re-serialising them. */
     public byte[] toJsonArray() {

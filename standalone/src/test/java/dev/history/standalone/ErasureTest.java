@@ -1,16 +1,15 @@
 package dev.history.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.history.common.Env;
 import dev.history.common.HistoryCommand;
 import dev.history.common.KafkaSettings;
 import dev.history.common.privacy.CustomerKeys;
+import dev.history.common.privacy.ErasureSettings;
 import dev.history.common.privacy.MasterKeys;
 import dev.history.common.privacy.Privacy;
-import dev.history.common.privacy.SealException;
 import dev.history.kafka.EmbeddedKafka;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
@@ -21,9 +20,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -37,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -312,19 +314,47 @@ class ErasureTest {
         assertThat(event.get("id").asText()).isEqualTo("enc1.client-id");
     }
 
-    /** Reads keep opened fields in memory (OpenedFields): a forget must neither answer from there nor leave them there. */
+    /** Reads keep opened elements in memory (OpenedElements): a forget must neither answer from there nor leave them there. */
     @Test
-    void anOpenedFieldIsNeitherAnsweredNorKeptAfterItsCustomerIsForgotten() {
+    void anOpenedElementIsNeitherAnsweredNorKeptAfterItsCustomerIsForgotten() {
+        String user = "opened-" + UUID.randomUUID();
+        assertThat(post(user, "read by an agent")).isNotNull();
+        awaitTimelineSize(user, 1);
+        for (int read = 0; read < 2; read++) {
+            assertThat(http.get("/history?username=" + user).json().get(0).get("note").asText()).isEqualTo("read by an agent");
+        }
         Privacy privacy = system.privacy();
-        String customer = privacy.customer("opened-" + UUID.randomUUID());
-        String sealed = privacy.sealerFor(customer).join().apply("read by an agent");
-        assertThat(privacy.open(customer, sealed)).isEqualTo("read by an agent");
-        assertThat(privacy.holdsOpened(sealed)).isTrue();
-        assertThat(privacy.open(customer, sealed)).isEqualTo("read by an agent");
+        String customer = privacy.customer(user);
+        String keyId = Privacy.keyIdOf(privacy.sealerFor(customer).join().apply("the customer's key"));
+        assertThat(privacy.holdsOpened(keyId)).isTrue();
 
         assertThat(privacy.keys().forget(customer)).isEqualTo(1);
-        assertThatThrownBy(() -> privacy.open(customer, sealed)).isInstanceOf(SealException.class);
-        TestSystems.await("the opened field swept from memory", Duration.ofSeconds(10), () -> !privacy.holdsOpened(sealed));
+        assertThat(http.get("/history?username=" + user).json().size()).isZero(); // at once: not from memory
+        TestSystems.await("the opened element swept from memory", Duration.ofSeconds(10), () -> !privacy.holdsOpened(keyId));
+    }
+
+    /** The same, pinned: the forget's sweep is held back, and the kept element is refused before it runs. */
+    @Test
+    void aKeptElementIsRefusedAsSoonAsItsKeyIsForgottenBeforeTheSweep() {
+        Queue<Runnable> sweeps = new ConcurrentLinkedQueue<>();
+        try (Privacy privacy = Privacy.start(ErasureSettings.from(Env.of(env)), KafkaSettings.from(Env.of(env)), "opened-test", sweeps::add)) {
+            String customer = privacy.customer("kept-" + UUID.randomUUID());
+            String sealed = privacy.sealerFor(customer).join().apply("read by an agent");
+            String keyId = Privacy.keyIdOf(sealed);
+            byte[] stored = ("{\"note\":\"" + sealed + "\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] plain = "{\"note\":\"read by an agent\"}".getBytes(StandardCharsets.UTF_8);
+            Bytes place = Bytes.wrap(("place-of-" + customer).getBytes(StandardCharsets.UTF_8));
+            privacy.keepOpened(place, keyId, stored, plain);
+            assertThat(privacy.openedElement(customer, place, stored)).isEqualTo(plain);
+            assertThat(privacy.openedElement(privacy.customer("someone-else"), place, stored)).isNull();
+
+            assertThat(privacy.keys().forget(customer)).isEqualTo(1);
+            assertThat(privacy.holdsOpened(keyId)).isTrue(); // its sweep is queued, not run
+            assertThat(privacy.openedElement(customer, place, stored)).isNull();
+            assertThat(sweeps).isNotEmpty();
+            for (Runnable sweep; (sweep = sweeps.poll()) != null; ) sweep.run();
+            assertThat(privacy.holdsOpened(keyId)).isFalse();
+        }
     }
 
     @Test

@@ -21,8 +21,8 @@ import java.util.Properties;
  * @param masterKeys {@code id:base64,…}: the first wraps new data keys, all unwrap
  * @param pepper the HMAC key of the pseudonyms (base64, ≥ 32 bytes); must never change (records are keyed by it)
  * @param keysTopic the compacted topic of wrapped data keys ({@code TOPIC_CUSTOMER_KEYS}, default {@code customer-keys})
- * @param openedCacheMb the bound of the opened-field cache ({@code ERASURE_OPENED_CACHE_MB}, default 32; 0 keeps none),
- *     in millions of characters of sealed value plus plaintext
+ * @param openedCacheMb the bound of the opened-element cache ({@code ERASURE_OPENED_CACHE_MB}, default 32; 0 keeps none),
+ *     in MiB of elements as stored plus as opened
  */
 public record ErasureSettings(String masterKeys, String pepper, String keysTopic, int openedCacheMb) {
     public static final String SECRETS_FILE = "erasure-secrets.properties";
@@ -112,8 +112,8 @@ public record ErasureSettings(String masterKeys, String pepper, String keysTopic
         return masterKeys != null && pepper != null;
     }
 
-    public long openedCacheChars() {
-        return openedCacheMb * 1_000_000L;
+    public long openedCacheBytes() {
+        return openedCacheMb * 1_048_576L;
     }
 
     public MasterKeys parseMasterKeys() {

@@ -5,11 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.utils.Bytes;
 
 /**
  * What every service uses for crypto-shredding: usernames and aliases become keyed hashes
@@ -24,25 +27,30 @@ public final class Privacy implements AutoCloseable {
 
     private final Pseudonyms pseudonyms;
     private final CustomerKeys keys;
-    private final OpenedFields opened;
+    private final OpenedElements opened;
 
-    private Privacy(Pseudonyms pseudonyms, CustomerKeys keys, long openedChars) {
+    private Privacy(Pseudonyms pseudonyms, CustomerKeys keys, long openedBytes, Executor sweeps) {
         this.pseudonyms = pseudonyms;
         this.keys = keys;
-        this.opened = keys == null || openedChars == 0 ? null : new OpenedFields(openedChars, keys::forgotten, ForkJoinPool.commonPool());
+        this.opened = keys == null || openedBytes == 0 ? null : new OpenedElements(openedBytes, keys::forgotten, sweeps);
         if (opened != null) keys.onForget(opened::forget);
     }
 
     public static Privacy disabled() {
-        return new Privacy(null, null, 0);
+        return new Privacy(null, null, 0, null);
     }
 
     /** Creates the key topic when missing and loads it; {@link #disabled()} when the settings are off. */
     public static Privacy start(ErasureSettings settings, KafkaSettings kafka, String clientId) {
+        return start(settings, kafka, clientId, ForkJoinPool.commonPool());
+    }
+
+    /** As {@link #start(ErasureSettings, KafkaSettings, String)}, sweeping forgotten keys' opened elements on {@code sweeps}. */
+    public static Privacy start(ErasureSettings settings, KafkaSettings kafka, String clientId, Executor sweeps) {
         if (!settings.enabled()) return disabled();
         kafka.ensureTopics(List.of(keysTopic(settings.keysTopic(), kafka)));
         return new Privacy(settings.pseudonyms(),
-                CustomerKeys.start(kafka, settings.keysTopic(), settings.parseMasterKeys(), clientId), settings.openedCacheChars());
+                CustomerKeys.start(kafka, settings.keysTopic(), settings.parseMasterKeys(), clientId), settings.openedCacheBytes(), sweeps);
     }
 
     /** Compacted, kept forever (until a tombstone), never deleted by time: losing it loses every customer's data. */
@@ -62,7 +70,7 @@ public final class Privacy implements AutoCloseable {
      * of a process that starts before Kafka answers.
      */
     public static Privacy pseudonymsOnly(ErasureSettings settings) {
-        return settings.enabled() ? new Privacy(settings.pseudonyms(), null, 0) : disabled();
+        return settings.enabled() ? new Privacy(settings.pseudonyms(), null, 0, null) : disabled();
     }
 
     public boolean enabled() {
@@ -115,32 +123,39 @@ public final class Privacy implements AutoCloseable {
         if (!isSealed(value)) return value;
         CustomerKeys.DataKey key = keyOf(value);
         if (!key.customer().equals(customer)) throw new SealException("sealed for another customer");
-        return opened(key, value);
+        return open(key, value);
     }
 
     /** The plaintext of a sealed value whatever customer it belongs to (the key id names the key). */
     public String open(String value) {
-        return isSealed(value) ? opened(keyOf(value), value) : value;
+        return isSealed(value) ? open(keyOf(value), value) : value;
     }
 
-    /** Only once its key is found: a forgotten customer's field is refused before the cache is asked. */
-    private String opened(CustomerKeys.DataKey key, String value) {
-        if (opened == null) return open(key, value);
-        String plain = opened.get(value);
-        if (plain == null) {
-            plain = open(key, value);
-            opened.put(key.keyId(), value, plain);
-        }
-        return plain;
+    /**
+     * The opened form of the element stored at {@code place} as {@code stored}, when an earlier read kept it
+     * ({@link #keepOpened}) and its key is still {@code customer}'s; null otherwise (the caller opens it).
+     * The key is looked up first, as for a field: a forgotten customer's element is never answered from memory.
+     */
+    public byte[] openedElement(String customer, Bytes place, byte[] stored) {
+        if (opened == null) return null;
+        OpenedElements.Opened o = opened.get(place, stored);
+        if (o == null) return null;
+        Optional<CustomerKeys.DataKey> key = keys.find(o.keyId()); // seen when it was opened: no wait
+        return key.isPresent() && key.get().customer().equals(customer) ? o.plain() : null;
     }
 
-    /** Whether the plaintext of {@code sealed} is held in memory (what erasure checks: never after a forget). */
-    public boolean holdsOpened(String sealed) {
-        return opened != null && opened.get(sealed) != null;
+    /** Keeps {@code plain}, the opened form of the element stored at {@code place}, whose sealed fields all use {@code keyId}. */
+    public void keepOpened(Bytes place, String keyId, byte[] stored, byte[] plain) {
+        if (opened != null) opened.put(place, keyId, stored, plain);
+    }
+
+    /** Whether an element sealed with {@code keyId} is held opened in memory (what erasure checks: never after a forget). A scan. */
+    public boolean holdsOpened(String keyId) {
+        return opened != null && opened.holds(keyId);
     }
 
     /** {@code enc1.<keyId>.<…>} → keyId; null when malformed. */
-    static String keyIdOf(String sealed) {
+    public static String keyIdOf(String sealed) {
         int dot = sealed.indexOf('.', SEALED_PREFIX.length());
         return dot < 0 ? null : sealed.substring(SEALED_PREFIX.length(), dot);
     }
