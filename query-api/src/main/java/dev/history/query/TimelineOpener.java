@@ -6,8 +6,10 @@ import dev.history.common.privacy.SealException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
@@ -32,25 +34,64 @@ final class TimelineOpener {
         this.privacy = privacy;
     }
 
+    /** An element opened, and the id of the key its sealed fields use ("" when it has none, null when they differ). */
+    private record Element(byte[] plain, String keyId) {}
+
     /** The element with its fields opened; null when it cannot be opened. Unsealed elements pass untouched. */
     byte[] open(String customer, byte[] element) {
-        return open(customer, null, element);
+        if (!privacy.enabled()) return element;
+        Element opened = openFields(customer, element);
+        return opened == null ? null : opened.plain();
     }
 
     /**
-     * As {@link #open(String, byte[])}; with the element's {@code place} (its store key) the opened form is kept
-     * and the next read of the same bytes there is one lookup ({@link Privacy#openedElement}).
+     * The answer to {@code query}: the page's elements opened, as the JSON array widgets read; elements that
+     * cannot be opened are left out. What was opened is kept under the query ({@link Privacy#keepOpened}):
+     * while the page's stored elements stay byte for byte the same, a read opens nothing; when they change
+     * (a new event), only the elements not kept are opened.
      */
-    byte[] open(String customer, Bytes place, byte[] element) {
-        if (!privacy.enabled()) return element;
-        if (place != null) {
-            byte[] kept = privacy.openedElement(customer, place, element);
-            if (kept != null) return kept;
+    byte[] answer(TimelineQuery query, TimelinePage page) {
+        if (!privacy.enabled()) return page.toJsonArray();
+        String customer = query.username();
+        byte[][] stored = page.events().toArray(new byte[0][]);
+        Privacy.Opened kept = privacy.opened(customer, query);
+        if (kept != null && kept.openedFrom(stored)) return TimelinePage.jsonArray(Arrays.asList(kept.plain()));
+        Map<Bytes, byte[]> earlier = new HashMap<>();
+        if (kept != null) for (int i = 0; i < kept.stored().length; i++) earlier.put(Bytes.wrap(kept.stored()[i]), kept.plain()[i]);
+        byte[][] plain = new byte[stored.length][];
+        List<byte[]> answer = new ArrayList<>(stored.length);
+        String keyId = ""; // of every sealed field of the page; null when they differ or an element was left out
+        for (int i = 0; i < stored.length; i++) {
+            plain[i] = earlier.get(Bytes.wrap(stored[i]));
+            if (plain[i] != null) {
+                keyId = sameKey(keyId, kept.keyId());
+            } else {
+                Element element = openFields(customer, stored[i]);
+                if (element == null) {
+                    keyId = null;
+                    continue;
+                }
+                plain[i] = element.plain();
+                keyId = sameKey(keyId, element.keyId());
+            }
+            answer.add(plain[i]);
         }
+        if (keyId != null && !keyId.isEmpty()) privacy.keepOpened(query, new Privacy.Opened(keyId, stored, plain));
+        return TimelinePage.jsonArray(answer);
+    }
+
+    /** Key ids of two parts: "" is none, null is several. */
+    private static String sameKey(String a, String b) {
+        if (a == null || b == null) return null;
+        if (a.isEmpty()) return b;
+        return b.isEmpty() || a.equals(b) ? a : null;
+    }
+
+    /** Opens each sealed field in place (an AES-GCM open each); null when one cannot be opened. */
+    private Element openFields(String customer, byte[] element) {
         ByteArrayOutputStream out = null;
         int copied = 0;
-        String keyId = null; // of every sealed field, or null when they differ (then the element is not kept)
-        boolean first = true;
+        String keyId = "";
         for (int at = next(element, 0); at >= 0; at = next(element, copied)) {
             int start = at + VALUE_OFFSET;
             int end = indexOf(element, (byte) '"', start);
@@ -62,32 +103,15 @@ final class TimelineOpener {
             } catch (SealException e) {
                 return null;
             }
-            String fieldKeyId = Privacy.keyIdOf(sealed);
-            keyId = first || Objects.equals(keyId, fieldKeyId) ? fieldKeyId : null;
-            first = false;
+            keyId = sameKey(keyId, Privacy.keyIdOf(sealed));
             if (out == null) out = new ByteArrayOutputStream(element.length);
             out.write(element, copied, start - copied);
             out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(plain));
             copied = end;
         }
-        if (out == null) return element;
+        if (out == null) return new Element(element, "");
         out.write(element, copied, element.length - copied);
-        byte[] opened = out.toByteArray();
-        if (place != null && keyId != null) privacy.keepOpened(place, keyId, element, opened);
-        return opened;
-    }
-
-    TimelinePage open(String customer, TimelinePage page) {
-        if (!privacy.enabled()) return page;
-        List<byte[]> opened = new ArrayList<>(page.events().size());
-        List<Bytes> places = new ArrayList<>(page.events().size());
-        for (int i = 0; i < page.events().size(); i++) {
-            byte[] plain = open(customer, page.places().get(i), page.events().get(i));
-            if (plain == null) continue;
-            opened.add(plain);
-            places.add(page.places().get(i));
-        }
-        return new TimelinePage(opened, places, page.olderCursor());
+        return new Element(out.toByteArray(), keyId);
     }
 
     /** The first sealed note or link at or after {@code from} (the index of its name's quote), or -1. One pass. */

@@ -33,7 +33,6 @@ public record TimelineQuery(
         Bytes from = TimelineKeys.from(username, since);
         Bytes to = before == null ? TimelineKeys.to(username, until) : cursorKey();
         List<byte[]> newestFirst = new ArrayList<>(Math.min(limit, 1024));
-        List<Bytes> places = new ArrayList<>(Math.min(limit, 1024));
         Bytes oldestKey = null;
         boolean more = false;
         try (KeyValueIterator<Bytes, byte[]> it = timeline.reverseRange(from, to)) {
@@ -46,13 +45,11 @@ public record TimelineQuery(
                     break;
                 }
                 newestFirst.add(entry.value);
-                places.add(entry.key);
                 oldestKey = entry.key;
             }
         }
         Collections.reverse(newestFirst);
-        Collections.reverse(places);
-        return new TimelinePage(newestFirst, places, more && oldestKey != null ? cursor(oldestKey) : null);
+        return new TimelinePage(newestFirst, more && oldestKey != null ? cursor(oldestKey) : null);
     }
 
     private boolean matches(byte[] json) {

@@ -50,7 +50,7 @@ final class TimelineRoutes implements Consumer<JavalinConfig> {
         TimelinePage page = locator.read(StoreNames.TIMELINE, QueryableStoreTypes.<Bytes, byte[]>keyValueStore(),
                 partition, standby, query::run);
         if (page.olderCursor() != null) ctx.header("Link", "<" + nextLink(ctx, page.olderCursor()) + ">; rel=\"next\"");
-        Responses.rawJson(ctx, 200, opener.open(query.username(), page).toJsonArray());
+        Responses.rawJson(ctx, 200, opener.answer(query, page));
     }
 
     private TimelineQuery query(Context ctx) {

@@ -314,7 +314,7 @@ class ErasureTest {
         assertThat(event.get("id").asText()).isEqualTo("enc1.client-id");
     }
 
-    /** Reads keep opened elements in memory (OpenedElements): a forget must neither answer from there nor leave them there. */
+    /** Reads keep opened answers in memory (OpenedAnswers): a forget must neither answer from there nor leave them there. */
     @Test
     void anOpenedElementIsNeitherAnsweredNorKeptAfterItsCustomerIsForgotten() {
         String user = "opened-" + UUID.randomUUID();
@@ -333,6 +333,26 @@ class ErasureTest {
         TestSystems.await("the opened element swept from memory", Duration.ofSeconds(10), () -> !privacy.holdsOpened(keyId));
     }
 
+    /** A kept answer is answered only while its page is unchanged: a new event and a reset show as they land. */
+    @Test
+    void aKeptAnswerNeverHidesAChangeOfItsTimeline() {
+        String user = "kept-answer-" + UUID.randomUUID();
+        assertThat(post(user, "first")).isNotNull();
+        awaitTimelineSize(user, 1);
+        for (int read = 0; read < 3; read++) assertThat(notes(user)).containsExactly("first");
+        assertThat(post(user, "second")).isNotNull();
+        awaitTimelineSize(user, 2);
+        assertThat(notes(user)).containsExactly("first", "second");
+        assertThat(http.deleteJson("/history", "{\"username\":\"" + user + "\"}").status()).isEqualTo(200);
+        awaitTimelineSize(user, 0);
+    }
+
+    private static List<String> notes(String user) {
+        List<String> notes = new ArrayList<>();
+        http.get("/history?username=" + user).json().forEach(event -> notes.add(event.get("note").asText()));
+        return notes;
+    }
+
     /** The same, pinned: the forget's sweep is held back, and the kept element is refused before it runs. */
     @Test
     void aKeptElementIsRefusedAsSoonAsItsKeyIsForgottenBeforeTheSweep() {
@@ -343,14 +363,14 @@ class ErasureTest {
             String keyId = Privacy.keyIdOf(sealed);
             byte[] stored = ("{\"note\":\"" + sealed + "\"}").getBytes(StandardCharsets.UTF_8);
             byte[] plain = "{\"note\":\"read by an agent\"}".getBytes(StandardCharsets.UTF_8);
-            Bytes place = Bytes.wrap(("place-of-" + customer).getBytes(StandardCharsets.UTF_8));
-            privacy.keepOpened(place, keyId, stored, plain);
-            assertThat(privacy.openedElement(customer, place, stored)).isEqualTo(plain);
-            assertThat(privacy.openedElement(privacy.customer("someone-else"), place, stored)).isNull();
+            Bytes name = Bytes.wrap(("answer-of-" + customer).getBytes(StandardCharsets.UTF_8));
+            privacy.keepOpened(name, new Privacy.Opened(keyId, new byte[][] {stored}, new byte[][] {plain}));
+            assertThat(privacy.opened(customer, name).plain()[0]).isEqualTo(plain);
+            assertThat(privacy.opened(privacy.customer("someone-else"), name)).isNull();
 
             assertThat(privacy.keys().forget(customer)).isEqualTo(1);
             assertThat(privacy.holdsOpened(keyId)).isTrue(); // its sweep is queued, not run
-            assertThat(privacy.openedElement(customer, place, stored)).isNull();
+            assertThat(privacy.opened(customer, name)).isNull();
             assertThat(sweeps).isNotEmpty();
             for (Runnable sweep; (sweep = sweeps.poll()) != null; ) sweep.run();
             assertThat(privacy.holdsOpened(keyId)).isFalse();

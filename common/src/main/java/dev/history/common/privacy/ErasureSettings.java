@@ -21,7 +21,7 @@ import java.util.Properties;
  * @param masterKeys {@code id:base64,…}: the first wraps new data keys, all unwrap
  * @param pepper the HMAC key of the pseudonyms (base64, ≥ 32 bytes); must never change (records are keyed by it)
  * @param keysTopic the compacted topic of wrapped data keys ({@code TOPIC_CUSTOMER_KEYS}, default {@code customer-keys})
- * @param openedCacheMb the bound of the opened-element cache ({@code ERASURE_OPENED_CACHE_MB}, default 32; 0 keeps none),
+ * @param openedCacheMb the bound of the opened-answer cache ({@code ERASURE_OPENED_CACHE_MB}, default 32; 0 keeps none),
  *     in MiB of elements as stored plus as opened
  */
 public record ErasureSettings(String masterKeys, String pepper, String keysTopic, int openedCacheMb) {

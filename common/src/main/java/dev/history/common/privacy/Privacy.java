@@ -2,6 +2,7 @@ package dev.history.common.privacy;
 
 import dev.history.common.KafkaSettings;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,6 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.utils.Bytes;
 
 /**
  * What every service uses for crypto-shredding: usernames and aliases become keyed hashes
@@ -27,12 +27,12 @@ public final class Privacy implements AutoCloseable {
 
     private final Pseudonyms pseudonyms;
     private final CustomerKeys keys;
-    private final OpenedElements opened;
+    private final OpenedAnswers opened;
 
     private Privacy(Pseudonyms pseudonyms, CustomerKeys keys, long openedBytes, Executor sweeps) {
         this.pseudonyms = pseudonyms;
         this.keys = keys;
-        this.opened = keys == null || openedBytes == 0 ? null : new OpenedElements(openedBytes, keys::forgotten, sweeps);
+        this.opened = keys == null || openedBytes == 0 ? null : new OpenedAnswers(openedBytes, keys::forgotten, sweeps);
         if (opened != null) keys.onForget(opened::forget);
     }
 
@@ -45,7 +45,7 @@ public final class Privacy implements AutoCloseable {
         return start(settings, kafka, clientId, ForkJoinPool.commonPool());
     }
 
-    /** As {@link #start(ErasureSettings, KafkaSettings, String)}, sweeping forgotten keys' opened elements on {@code sweeps}. */
+    /** As {@link #start(ErasureSettings, KafkaSettings, String)}, sweeping forgotten keys' opened answers on {@code sweeps}. */
     public static Privacy start(ErasureSettings settings, KafkaSettings kafka, String clientId, Executor sweeps) {
         if (!settings.enabled()) return disabled();
         kafka.ensureTopics(List.of(keysTopic(settings.keysTopic(), kafka)));
@@ -132,24 +132,35 @@ public final class Privacy implements AutoCloseable {
     }
 
     /**
-     * The opened form of the element stored at {@code place} as {@code stored}, when an earlier read kept it
-     * ({@link #keepOpened}) and its key is still {@code customer}'s; null otherwise (the caller opens it).
-     * The key is looked up first, as for a field: a forgotten customer's element is never answered from memory.
+     * What a read opened: {@code plain[i]} is {@code stored[i]} (an element as stored, whose sealed fields all
+     * use {@code keyId}) with its fields opened.
      */
-    public byte[] openedElement(String customer, Bytes place, byte[] stored) {
+    public record Opened(String keyId, byte[][] stored, byte[][] plain) {
+        /** Whether these are exactly the elements (bytes and order) this was opened from. */
+        public boolean openedFrom(byte[][] elements) {
+            return Arrays.deepEquals(stored, elements);
+        }
+    }
+
+    /**
+     * What an earlier read kept ({@link #keepOpened}) under {@code name}, when its key is still {@code customer}'s;
+     * null otherwise. The key is looked up first, as for a field: a forgotten customer's elements are never
+     * answered from memory.
+     */
+    public Opened opened(String customer, Object name) {
         if (opened == null) return null;
-        OpenedElements.Opened o = opened.get(place, stored);
+        Opened o = opened.get(name);
         if (o == null) return null;
         Optional<CustomerKeys.DataKey> key = keys.find(o.keyId()); // seen when it was opened: no wait
-        return key.isPresent() && key.get().customer().equals(customer) ? o.plain() : null;
+        return key.isPresent() && key.get().customer().equals(customer) ? o : null;
     }
 
-    /** Keeps {@code plain}, the opened form of the element stored at {@code place}, whose sealed fields all use {@code keyId}. */
-    public void keepOpened(Bytes place, String keyId, byte[] stored, byte[] plain) {
-        if (opened != null) opened.put(place, keyId, stored, plain);
+    /** Keeps what was opened under {@code name} (a query: anything with equals and hashCode). */
+    public void keepOpened(Object name, Opened o) {
+        if (opened != null) opened.put(name, o);
     }
 
-    /** Whether an element sealed with {@code keyId} is held opened in memory (what erasure checks: never after a forget). A scan. */
+    /** Whether anything sealed with {@code keyId} is held opened in memory (what erasure checks: never after a forget). A scan. */
     public boolean holdsOpened(String keyId) {
         return opened != null && opened.holds(keyId);
     }
