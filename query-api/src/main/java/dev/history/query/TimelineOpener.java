@@ -5,11 +5,10 @@ import dev.history.common.privacy.Privacy;
 import dev.history.common.privacy.SealException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
@@ -58,26 +57,20 @@ final class TimelineOpener {
         if (kept != null && kept.openedFrom(stored)) return TimelinePage.jsonArray(Arrays.asList(kept.plain()));
         Map<Bytes, byte[]> earlier = new HashMap<>();
         if (kept != null) for (int i = 0; i < kept.stored().length; i++) earlier.put(Bytes.wrap(kept.stored()[i]), kept.plain()[i]);
-        byte[][] plain = new byte[stored.length][];
-        List<byte[]> answer = new ArrayList<>(stored.length);
+        byte[][] plain = new byte[stored.length][]; // null where an element is left out
         String keyId = ""; // of every sealed field of the page; null when they differ or an element was left out
         for (int i = 0; i < stored.length; i++) {
             plain[i] = earlier.get(Bytes.wrap(stored[i]));
             if (plain[i] != null) {
                 keyId = sameKey(keyId, kept.keyId());
-            } else {
-                Element element = openFields(customer, stored[i]);
-                if (element == null) {
-                    keyId = null;
-                    continue;
-                }
-                plain[i] = element.plain();
-                keyId = sameKey(keyId, element.keyId());
+                continue;
             }
-            answer.add(plain[i]);
+            Element element = openFields(customer, stored[i]);
+            plain[i] = element == null ? null : element.plain();
+            keyId = element == null ? null : sameKey(keyId, element.keyId());
         }
         if (keyId != null && !keyId.isEmpty()) privacy.keepOpened(query, new Privacy.Opened(keyId, stored, plain));
-        return TimelinePage.jsonArray(answer);
+        return TimelinePage.jsonArray(Arrays.stream(plain).filter(Objects::nonNull).toList());
     }
 
     /** Key ids of two parts: "" is none, null is several. */
@@ -97,13 +90,14 @@ final class TimelineOpener {
             int end = indexOf(element, (byte) '"', start);
             if (end < 0) return null;
             String sealed = new String(element, start, end - start, StandardCharsets.US_ASCII);
+            String fieldKey = Privacy.keyIdOf(sealed);
             String plain;
             try {
-                plain = privacy.open(customer, sealed);
+                plain = privacy.open(customer, fieldKey, sealed);
             } catch (SealException e) {
                 return null;
             }
-            keyId = sameKey(keyId, Privacy.keyIdOf(sealed));
+            keyId = sameKey(keyId, fieldKey);
             if (out == null) out = new ByteArrayOutputStream(element.length);
             out.write(element, copied, start - copied);
             out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(plain));

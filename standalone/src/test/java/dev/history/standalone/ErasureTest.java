@@ -316,7 +316,7 @@ class ErasureTest {
 
     /** Reads keep opened answers in memory (OpenedAnswers): a forget must neither answer from there nor leave them there. */
     @Test
-    void anOpenedElementIsNeitherAnsweredNorKeptAfterItsCustomerIsForgotten() {
+    void anOpenedAnswerIsNeitherAnsweredNorKeptAfterItsCustomerIsForgotten() {
         String user = "opened-" + UUID.randomUUID();
         assertThat(post(user, "read by an agent")).isNotNull();
         awaitTimelineSize(user, 1);
@@ -329,8 +329,8 @@ class ErasureTest {
         assertThat(privacy.holdsOpened(keyId)).isTrue();
 
         assertThat(privacy.keys().forget(customer)).isEqualTo(1);
-        assertThat(http.get("/history?username=" + user).json().size()).isZero(); // at once: not from memory
-        TestSystems.await("the opened element swept from memory", Duration.ofSeconds(10), () -> !privacy.holdsOpened(keyId));
+        assertThat(http.get("/history?username=" + user).json().size()).isZero(); // at once: not from memory (the pinned test below proves the key check; here the sweep may also have won)
+        TestSystems.await("the opened answer swept from memory", Duration.ofSeconds(10), () -> !privacy.holdsOpened(keyId));
     }
 
     /** A kept answer is answered only while its page is unchanged: a new event and a reset show as they land. */
@@ -353,9 +353,9 @@ class ErasureTest {
         return notes;
     }
 
-    /** The same, pinned: the forget's sweep is held back, and the kept element is refused before it runs. */
+    /** The same, pinned: the forget's sweep is held back, and the kept answer is refused before it runs. */
     @Test
-    void aKeptElementIsRefusedAsSoonAsItsKeyIsForgottenBeforeTheSweep() {
+    void aKeptAnswerIsRefusedAsSoonAsItsKeyIsForgottenBeforeTheSweep() {
         Queue<Runnable> sweeps = new ConcurrentLinkedQueue<>();
         try (Privacy privacy = Privacy.start(ErasureSettings.from(Env.of(env)), KafkaSettings.from(Env.of(env)), "opened-test", sweeps::add)) {
             String customer = privacy.customer("kept-" + UUID.randomUUID());

@@ -120,15 +120,19 @@ public final class Privacy implements AutoCloseable {
      * @throws SealException when its key is gone (the customer was forgotten) or the field was tampered with
      */
     public String open(String customer, String value) {
-        if (!isSealed(value)) return value;
-        CustomerKeys.DataKey key = keyOf(value);
+        return isSealed(value) ? open(customer, keyIdOf(value), value) : value;
+    }
+
+    /** {@link #open(String, String)} of a sealed value whose key id ({@link #keyIdOf}) the caller has parsed already. */
+    public String open(String customer, String keyId, String sealed) {
+        CustomerKeys.DataKey key = keyOf(keyId);
         if (!key.customer().equals(customer)) throw new SealException("sealed for another customer");
-        return open(key, value);
+        return open(key, sealed);
     }
 
     /** The plaintext of a sealed value whatever customer it belongs to (the key id names the key). */
     public String open(String value) {
-        return isSealed(value) ? open(keyOf(value), value) : value;
+        return isSealed(value) ? open(keyOf(keyIdOf(value)), value) : value;
     }
 
     /**
@@ -160,7 +164,7 @@ public final class Privacy implements AutoCloseable {
         if (opened != null) opened.put(name, o);
     }
 
-    /** Whether anything sealed with {@code keyId} is held opened in memory (what erasure checks: never after a forget). A scan. */
+    /** Whether anything sealed with {@code keyId} is held opened in memory (what erasure checks: never after a forget). A scan of the whole cache: for tests and checks, not for request paths. */
     public boolean holdsOpened(String keyId) {
         return opened != null && opened.holds(keyId);
     }
@@ -171,8 +175,7 @@ public final class Privacy implements AutoCloseable {
         return dot < 0 ? null : sealed.substring(SEALED_PREFIX.length(), dot);
     }
 
-    private CustomerKeys.DataKey keyOf(String value) {
-        String keyId = keyIdOf(value);
+    private CustomerKeys.DataKey keyOf(String keyId) {
         if (keyId == null) throw new SealException("malformed sealed field");
         if (keys == null) throw new SealException("erasure is not configured");
         return keys.find(keyId).orElseThrow(() -> new SealException("no key"));
