@@ -62,7 +62,7 @@ public final class HistoryTopology {
                 Stores.persistentKeyValueStore(StoreNames.ALIASES), Serdes.String(), JsonSerde.CUSTOMER_PROFILE)
                 .withCachingDisabled());
 
-        builder.stream(topics.historyEvents(), Consumed.with(Serdes.String(), JsonSerde.HISTORY_COMMAND)
+        builder.stream(topics.historyEvents(), Consumed.with(Serdes.String(), TimelineCommand.SERDE)
                         .withName("history-events-source"))
                 .process(() -> new TimelineProcessor(progress, timelineListener), Named.as("timeline-processor"),
                         StoreNames.TIMELINE, StoreNames.TIMELINE_IDS);

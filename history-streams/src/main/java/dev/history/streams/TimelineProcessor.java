@@ -1,8 +1,6 @@
 package dev.history.streams;
 
 import dev.history.common.HistoryCommand;
-import dev.history.common.HistoryEvent;
-import dev.history.common.Json;
 import dev.history.common.Timestamps;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -38,7 +36,7 @@ import dev.history.query.TimelineListener;
  * accepted up to its own time. Replaying an old range therefore neither resurrects cleared events nor
  * clears newer ones. (Live adds are not held to the watermark: gateway clocks may differ slightly.)
  */
-final class TimelineProcessor extends TrackedProcessor<String, HistoryCommand, Void, Void> {
+final class TimelineProcessor extends TrackedProcessor<String, TimelineCommand, Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
 
     private KeyValueStore<Bytes, byte[]> timeline;
@@ -65,38 +63,40 @@ final class TimelineProcessor extends TrackedProcessor<String, HistoryCommand, V
 
     /** @throws PoisonRecordException for a record that is not a history command (dead-lettered by the handler) */
     @Override
-    protected void apply(Record<String, HistoryCommand> record) {
-        HistoryCommand command = record.value();
+    protected void apply(Record<String, TimelineCommand> record) {
+        TimelineCommand command = record.value();
         String username = record.key();
         if (username == null) throw new PoisonRecordException("history record without key (username)");
         if (command == null) throw new PoisonRecordException("history record without value");
         if (command.type() == null) throw new PoisonRecordException("history record without type: not a history command");
         switch (command.type()) {
-            case HistoryCommand.ADD -> add(username, command.event(), record.timestamp(), replayed(record));
+            case HistoryCommand.ADD -> add(username, command, record.timestamp(), replayed(record));
             case HistoryCommand.RESET -> reset(username, replayed(record) ? record.timestamp() : Long.MAX_VALUE,
                     record.timestamp(), context.recordMetadata().map(RecordMetadata::offset).orElse(fallbackSequence++));
             default -> throw new PoisonRecordException("unknown history command type '" + command.type() + "'");
         }
     }
 
-    private static boolean replayed(Record<String, HistoryCommand> record) {
+    private static boolean replayed(Record<String, TimelineCommand> record) {
         return record.headers().lastHeader(HistoryCommand.REPLAY_SOURCE_TOPIC_HEADER) != null;
     }
 
-    private void add(String username, HistoryEvent event, long recordTimestamp, boolean replayed) {
-        if (event == null || event.id() == null) throw new PoisonRecordException("add without event id");
-        Bytes idKey = TimelineKeys.idKey(username, event.id());
+    /** The event's JSON is stored as the record carries it ({@link TimelineCommand}): no re-serialisation. */
+    private void add(String username, TimelineCommand command, long recordTimestamp, boolean replayed) {
+        String id = command.eventId();
+        if (command.eventJson() == null || id == null) throw new PoisonRecordException("add without event id");
+        Bytes idKey = TimelineKeys.idKey(username, id);
         if (ids.get(idKey) != null) {
-            LOG.debug("duplicate event id={} key={} at {} ignored", event.id(), username, where());
+            LOG.debug("duplicate event id={} key={} at {} ignored", id, username, where());
             return;
         }
         if (replayed && recordTimestamp < resetWatermark(username)) {
-            LOG.debug("event id={} key={} at {} was accepted before a later reset; ignored", event.id(), username, where());
+            LOG.debug("event id={} key={} at {} was accepted before a later reset; ignored", id, username, where());
             return;
         }
         long offset = context.recordMetadata().map(RecordMetadata::offset).orElse(fallbackSequence++);
-        byte[] order = TimelineKeys.order(millis(event.timestamp(), recordTimestamp), offset);
-        byte[] json = Json.write(event);
+        byte[] order = TimelineKeys.order(millis(command.eventTimestamp(), recordTimestamp), offset);
+        byte[] json = command.eventJson();
         timeline.put(TimelineKeys.eventKey(username, order), json);
         ids.put(idKey, ByteBuffer.allocate(TimelineKeys.ORDER_BYTES + 8).put(order).putLong(recordTimestamp).array());
         listener.added(username, context.taskId().partition(), offset, json);

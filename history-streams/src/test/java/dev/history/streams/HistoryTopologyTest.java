@@ -9,6 +9,7 @@ import dev.history.common.HistoryEvent;
 import dev.history.common.Json;
 import dev.history.common.JsonSerde;
 import dev.history.common.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
@@ -63,6 +64,22 @@ class HistoryTopologyTest {
         assertThat(timeline.get(0)).isEqualTo(event("e1", "2026-01-01T10:00:01.000Z", ""));
         assertThat(timeline("bob")).extracting(HistoryEvent::id).containsExactly("b1");
         assertThat(timeline("nobody")).isEmpty();
+    }
+
+    /** The stored element is the event's JSON in the one written form, whether the record carried it so or not. */
+    @Test
+    void theStoredElementIsTheEventAsJsonWritesItWhateverFormTheRecordHad() {
+        HistoryEvent written = new HistoryEvent("w", "2026-01-01T10:00:01.000Z", "", 1, "chat", "web", "é \"q\"", null);
+        add("alice", written);
+        TestInputTopic<String, byte[]> raw = driver.createInputTopic(TOPICS.historyEvents(), Serdes.String().serializer(),
+                Serdes.ByteArray().serializer());
+        raw.pipeInput("alice", ("{ \"type\" : \"add\", \"event\" : { \"note\" : \"\\u0065nc1\", \"level\" : \"2\", "
+                + "\"id\" : \"s\", \"timestamp\" : \"2026-01-01T10:00:02.000Z\", \"extra\" : [1] } }").getBytes(StandardCharsets.UTF_8));
+
+        List<byte[]> stored = TimelineQuery.all("alice", 10).run(driver.<Bytes, byte[]>getKeyValueStore(StoreNames.TIMELINE)).events();
+        assertThat(stored).hasSize(2);
+        assertThat(stored.get(0)).isEqualTo(Json.write(written));
+        assertThat(stored.get(1)).isEqualTo(Json.write(new HistoryEvent("s", "2026-01-01T10:00:02.000Z", null, 2, null, null, "enc1", null)));
     }
 
     @Test

@@ -45,6 +45,8 @@ class OpsRebuildTest {
                             .formatted(user, i)).status()).isEqualTo(200);
                 }
             }
+            // A 200 means durable, not yet materialised: wait for the timeline before taking a parent from it.
+            TestSystems.await("b0's events visible", Duration.ofSeconds(30), () -> http.get("/history?username=b0").json().size() == 8);
             String parent = http.get("/history?username=b0").json().get(0).get("id").asText();
             http.postJson("/history", "{\"username\":\"b0\",\"source\":\"bot\",\"level\":1,\"parent\":\"" + parent + "\",\"note\":\"child\"}");
             assertThat(http.deleteJson("/history", "{\"username\":\"b1\"}").status()).isEqualTo(200);
