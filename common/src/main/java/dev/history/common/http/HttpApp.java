@@ -44,11 +44,18 @@ public final class HttpApp {
         return create(settings, Security.local(), parts);
     }
 
+    /** The piece in which Javalin copies a result into Jetty's output buffer. */
+    static final int RESULT_COPY_BYTES = 4096;
+
     @SafeVarargs
     public static Javalin create(HttpSettings settings, Security security, Consumer<JavalinConfig>... parts) {
         return Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = settings.maxRequestBytes();
+            // Javalin copies each result to Jetty through a new buffer of this size (it defaults to Jetty's 32 KiB
+            // output buffer): 32 KiB of garbage per answer, most of which are under 1 KiB (issue 14). Jetty's own
+            // buffer keeps its size; big answers are copied in a few more pieces.
+            config.http.responseBufferSize = RESULT_COPY_BYTES;
             config.appData(RequestBodies.SERVER_LIMIT, settings.maxRequestBytes());
             config.router.ignoreTrailingSlashes = true;
             QueuedThreadPool pool = new QueuedThreadPool(settings.maxThreads(), Math.min(8, settings.maxThreads()));
