@@ -1,6 +1,7 @@
 package dev.history.query;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.history.common.Json;
 import dev.history.common.privacy.Privacy;
 import dev.history.common.privacy.SealException;
 import java.io.ByteArrayOutputStream;
@@ -54,9 +55,9 @@ final class TimelineOpener {
         String customer = query.username();
         byte[][] stored = page.events().toArray(new byte[0][]);
         Privacy.Opened kept = privacy.opened(customer, query);
-        if (kept != null && kept.openedFrom(stored)) return TimelinePage.jsonArray(Arrays.asList(kept.plain()));
+        if (kept != null && kept.openedFrom(stored)) return kept.answer(); // only ever read, never written to
         Map<Bytes, byte[]> earlier = new HashMap<>();
-        if (kept != null) for (int i = 0; i < kept.stored().length; i++) earlier.put(Bytes.wrap(kept.stored()[i]), kept.plain()[i]);
+        if (kept != null) for (int i = 0; i < kept.stored().length; i++) earlier.put(Bytes.wrap(kept.stored()[i]), kept.plain(i));
         byte[][] plain = new byte[stored.length][]; // null where an element is left out
         String keyId = ""; // of every sealed field of the page; null when they differ or an element was left out
         for (int i = 0; i < stored.length; i++) {
@@ -69,8 +70,10 @@ final class TimelineOpener {
             plain[i] = element == null ? null : element.plain();
             keyId = element == null ? null : sameKey(keyId, element.keyId());
         }
-        if (keyId != null && !keyId.isEmpty()) privacy.keepOpened(query, new Privacy.Opened(keyId, stored, plain));
-        return TimelinePage.jsonArray(Arrays.stream(plain).filter(Objects::nonNull).toList());
+        if (keyId == null || keyId.isEmpty()) return Json.array(Arrays.stream(plain).filter(Objects::nonNull).toList());
+        Privacy.Opened opened = Privacy.Opened.of(keyId, stored, plain); // every element opened: none is null
+        privacy.keepOpened(query, opened);
+        return opened.answer();
     }
 
     /** Key ids of two parts: "" is none, null is several. */

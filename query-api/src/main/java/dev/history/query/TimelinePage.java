@@ -1,5 +1,7 @@
 package dev.history.query;
 
+import dev.history.common.Json;
+
 import java.util.List;
 
 /**
@@ -10,23 +12,6 @@ public record TimelinePage(List<byte[]> events, String olderCursor) {
 
     /** The events as the bare JSON array widgets expect, without re-serialising them. */
     public byte[] toJsonArray() {
-        return jsonArray(events);
-    }
-
-    /** JSON documents as a JSON array: copied side by side, not re-serialised. */
-    public static byte[] jsonArray(List<byte[]> documents) {
-        int size = 2 + Math.max(0, documents.size() - 1);
-        for (byte[] document : documents) size += document.length;
-        byte[] out = new byte[size];
-        int pos = 0;
-        out[pos++] = '[';
-        for (int i = 0; i < documents.size(); i++) {
-            if (i > 0) out[pos++] = ',';
-            byte[] document = documents.get(i);
-            System.arraycopy(document, 0, out, pos, document.length);
-            pos += document.length;
-        }
-        out[pos] = ']';
-        return out;
+        return Json.array(events);
     }
 }

@@ -364,8 +364,8 @@ class ErasureTest {
             byte[] stored = ("{\"note\":\"" + sealed + "\"}").getBytes(StandardCharsets.UTF_8);
             byte[] plain = "{\"note\":\"read by an agent\"}".getBytes(StandardCharsets.UTF_8);
             Bytes name = Bytes.wrap(("answer-of-" + customer).getBytes(StandardCharsets.UTF_8));
-            privacy.keepOpened(name, new Privacy.Opened(keyId, new byte[][] {stored}, new byte[][] {plain}));
-            assertThat(privacy.opened(customer, name).plain()[0]).isEqualTo(plain);
+            privacy.keepOpened(name, Privacy.Opened.of(keyId, new byte[][] {stored}, new byte[][] {plain}));
+            assertThat(privacy.opened(customer, name).plain(0)).isEqualTo(plain);
             assertThat(privacy.opened(privacy.customer("someone-else"), name)).isNull();
 
             assertThat(privacy.keys().forget(customer)).isEqualTo(1);

@@ -50,7 +50,7 @@ final class OpenedAnswers {
     private static int weight(Privacy.Opened o) {
         long bytes = OVERHEAD;
         for (byte[] element : o.stored()) bytes += 16 + element.length;
-        for (byte[] element : o.plain()) bytes += 16 + element.length;
+        bytes += 32 + o.answer().length + 4L * o.ends().length;
         return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 

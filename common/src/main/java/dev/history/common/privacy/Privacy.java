@@ -1,5 +1,7 @@
 package dev.history.common.privacy;
 
+import dev.history.common.Json;
+
 import dev.history.common.KafkaSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -136,13 +138,31 @@ public final class Privacy implements AutoCloseable {
     }
 
     /**
-     * What a read opened: {@code plain[i]} is {@code stored[i]} (an element as stored, whose sealed fields all
-     * use {@code keyId}) with its fields opened.
+     * What a read opened: the elements as stored ({@code stored[i]}, whose sealed fields all use {@code keyId}) and
+     * the answer made of them opened, a JSON array in which element {@code i} ends at {@code ends[i]}. The answer is
+     * kept whole so that a read of an unchanged page copies and allocates nothing more; the opened elements are
+     * sliced out of it only when a page changed.
      */
-    public record Opened(String keyId, byte[][] stored, byte[][] plain) {
+    public record Opened(String keyId, byte[][] stored, byte[] answer, int[] ends) {
+        /** From the elements as stored and opened ({@code plain[i]} is {@code stored[i]} opened). */
+        public static Opened of(String keyId, byte[][] stored, byte[][] plain) {
+            int[] ends = new int[plain.length];
+            int at = 1; // after '['
+            for (int i = 0; i < plain.length; i++) {
+                at += plain[i].length;
+                ends[i] = at++; // and the ',' after it
+            }
+            return new Opened(keyId, stored, Json.array(Arrays.asList(plain)), ends);
+        }
+
         /** Whether these are exactly the elements (bytes and order) this was opened from. */
         public boolean openedFrom(byte[][] elements) {
             return Arrays.deepEquals(stored, elements);
+        }
+
+        /** Element {@code i} opened (a copy). */
+        public byte[] plain(int i) {
+            return Arrays.copyOfRange(answer, i == 0 ? 1 : ends[i - 1] + 1, ends[i]);
         }
     }
 

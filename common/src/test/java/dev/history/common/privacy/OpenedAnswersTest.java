@@ -28,18 +28,18 @@ class OpenedAnswersTest {
     }
 
     private void put(OpenedAnswers cache, String keyId, int n, String text) {
-        cache.put(place(keyId, n), new Privacy.Opened(keyId, new byte[][] {stored(keyId, n)}, new byte[][] {plain(text)}));
+        cache.put(place(keyId, n), Privacy.Opened.of(keyId, new byte[][] {stored(keyId, n)}, new byte[][] {plain(text)}));
     }
 
     private static String get(OpenedAnswers cache, String keyId, int n) {
         Privacy.Opened o = cache.get(place(keyId, n));
-        return o == null || !o.openedFrom(new byte[][] {stored(keyId, n)}) ? null : new String(o.plain()[0], StandardCharsets.UTF_8);
+        return o == null || !o.openedFrom(new byte[][] {stored(keyId, n)}) ? null : new String(o.plain(0), StandardCharsets.UTF_8);
     }
 
     @Test
     void anEntryIsOpenedFromExactlyItsElementsInTheirOrder() {
         byte[][] page = {stored("k1", 0), stored("k1", 1)};
-        answers.put("query", new Privacy.Opened("k1", page, new byte[][] {plain("a"), plain("b")}));
+        answers.put("query", Privacy.Opened.of("k1", page, new byte[][] {plain("a"), plain("b")}));
         Privacy.Opened o = answers.get("query");
         assertThat(o.keyId()).isEqualTo("k1");
         // equal bytes in fresh arrays (what every store read returns)
@@ -48,6 +48,22 @@ class OpenedAnswersTest {
         assertThat(o.openedFrom(new byte[][] {stored("k1", 1), stored("k1", 0)})).isFalse();
         assertThat(o.openedFrom(new byte[][] {stored("k1", 1)})).isFalse();
         assertThat(answers.get("another query")).isNull();
+    }
+
+    /** The answer is kept whole (a read of an unchanged page copies nothing); the elements are sliced out of it. */
+    @Test
+    void anEntryKeepsTheAnswerAsAJsonArrayAndItsElements() {
+        byte[][] stored = {stored("k1", 0), stored("k1", 1), stored("k1", 2)};
+        Privacy.Opened o = Privacy.Opened.of("k1", stored, new byte[][] {plain("a"), plain("é 漢"), plain("")});
+        assertThat(new String(o.answer(), StandardCharsets.UTF_8))
+                .isEqualTo("[{\"note\":\"a\"},{\"note\":\"é 漢\"},{\"note\":\"\"}]");
+        assertThat(o.plain(0)).isEqualTo(plain("a"));
+        assertThat(o.plain(1)).isEqualTo(plain("é 漢"));
+        assertThat(o.plain(2)).isEqualTo(plain(""));
+        Privacy.Opened one = Privacy.Opened.of("k1", new byte[][] {stored("k1", 0)}, new byte[][] {plain("only")});
+        assertThat(one.answer()).isEqualTo(("[" + new String(plain("only"), StandardCharsets.UTF_8) + "]").getBytes(StandardCharsets.UTF_8));
+        assertThat(one.plain(0)).isEqualTo(plain("only"));
+        assertThat(Privacy.Opened.of("k1", new byte[0][], new byte[0][]).answer()).isEqualTo("[]".getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -105,7 +121,7 @@ class OpenedAnswersTest {
         for (int i = 0; i < 1_000; i++) put(small, "k1", i, text);
         int kept = 0;
         for (int i = 0; i < 1_000; i++) if (get(small, "k1", i) != null) kept++;
-        assertThat(kept).isLessThanOrEqualTo(20_000 / (100 + 40 + 160 + 32)).isGreaterThan(0);
+        assertThat(kept).isLessThanOrEqualTo(20_000 / (100 + 40 + 160 + 32)).isGreaterThan(0); // an element, its stored form, the entry
         OpenedAnswers none = new OpenedAnswers(0, forgotten::contains, Runnable::run);
         put(none, "k1", 0, text);
         assertThat(get(none, "k1", 0)).isNull();
